@@ -1,0 +1,62 @@
+# lsock — build, test and demo.  `make test` is all a fresh Debian needs.
+LUA      ?= lua5.4
+CC       ?= cc
+LUA_INC  := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+OPT      ?= -O2 -g
+WARN     := -std=c99 -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
+            -Wmissing-prototypes -Wstrict-prototypes -Wcast-qual \
+            -Wpointer-arith -Werror
+SRCS     := $(sort $(wildcard csrc/*.c))
+HDRS     := $(wildcard csrc/*.h)
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
+            netcat-openbsd iproute2
+BUSTED   := busted --lua=$(LUA)
+ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
+
+.PHONY: all demo test test-asan lint deps clean
+
+all: build/lsock/core.so
+
+build/lsock/core.so: $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $(WARN) $(LUA_INC) -fPIC -shared -o $@ $(SRCS)
+
+build-asan/lsock/core.so: $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $(WARN) $(LUA_INC) -fPIC -shared \
+	  -o $@ $(SRCS)
+
+# Install only what is missing: dpkg -s is silent and fast when all is there.
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+demo: deps all
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) examples/tour.lua
+
+test: deps all
+	@LSOCK_CPATH=./build/?.so sh spec/run.sh $(BUSTED)
+
+test-asan: deps build-asan/lsock/core.so
+	@LSOCK_CPATH=./build-asan/?.so LD_PRELOAD=$(ASAN_LIB) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
+	  sh spec/run.sh $(BUSTED)
+
+lint: deps
+	luacheck lua spec examples bench
+	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE $(LUA_INC) csrc
+
+clean:
+	rm -rf build build-asan

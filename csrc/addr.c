@@ -1,0 +1,462 @@
+/*
+** The sockaddr userdata and name resolution.  An Addr is a sockaddr of any
+** family plus its exact length, so unix abstract names (which may hold NUL
+** bytes) survive every round trip.  Methods that take an address accept an
+** Addr, "host", port (resolved in the socket's family), or a unix path.
+*/
+#include "compat.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <net/if.h>
+
+#include "lsock.h"
+
+#define SUN_OFF   offsetof(struct sockaddr_un, sun_path)
+#define SUN_MAX   sizeof(((struct sockaddr_un *)0)->sun_path)
+
+#define sin(a)    ((struct sockaddr_in *)&(a)->ss)
+#define sin6(a)   ((struct sockaddr_in6 *)&(a)->ss)
+#define sun(a)    ((struct sockaddr_un *)&(a)->ss)
+#define csin(a)   ((const struct sockaddr_in *)&(a)->ss)
+#define csin6(a)  ((const struct sockaddr_in6 *)&(a)->ss)
+#define csun(a)   ((const struct sockaddr_un *)&(a)->ss)
+
+
+/* Helpers ----------------------------------------------------------------- */
+
+/* gai errors: nil, gai_strerror(code), code (EAI_SYSTEM: the errno). */
+static int gaifail(lua_State *L, int code) {
+  if (code == EAI_SYSTEM) return lsockI_fail(L, errno);
+  luaL_pushfail(L);
+  lua_pushstring(L, gai_strerror(code));
+  lua_pushinteger(L, code);
+  return 3;
+}
+
+/* A unix address from the string at arg: "" is unnamed (bind autobinds),
+** a leading NUL is the abstract namespace, kept by exact length. */
+static void makeunix(lua_State *L, int arg, Addr *a) {
+  size_t len;
+  const char *path = luaL_checklstring(L, arg, &len);
+  memset(a, 0, sizeof *a);
+  sun(a)->sun_family = AF_UNIX;
+  if (len > 0 && path[0] == '\0') {
+    if (len > SUN_MAX)
+      luaL_argerror(L, arg, lua_pushfstring(L,
+                    "unix path too long (%d bytes, at most %d)",
+                    (int)len, (int)SUN_MAX));
+    memcpy(sun(a)->sun_path, path, len);
+    a->len = (socklen_t)(SUN_OFF + len);
+    return;
+  }
+  if (strlen(path) != len)
+    luaL_argerror(L, arg, "unix path contains a NUL byte");
+  if (len >= SUN_MAX)
+    luaL_argerror(L, arg, lua_pushfstring(L,
+                  "unix path too long (%d bytes, at most %d)",
+                  (int)len, (int)SUN_MAX - 1));
+  memcpy(sun(a)->sun_path, path, len);
+  a->len = (socklen_t)(SUN_OFF + (len ? len + 1 : 0));
+}
+
+/* The port at arg: an integer 0-65535, a numeric string, or (when
+** 'service' is given) a service name left for getaddrinfo. */
+static int checkport(lua_State *L, int arg, const char **service) {
+  lua_Integer p;
+  int isnum;
+  if (service) *service = NULL;
+  p = lua_tointegerx(L, arg, &isnum);
+  if (!isnum) {
+    if (service && lua_type(L, arg) == LUA_TSTRING) {
+      *service = lua_tostring(L, arg);
+      return 0;
+    }
+    return luaL_typeerror(L, arg, "port number");
+  }
+  luaL_argcheck(L, p >= 0 && p <= 65535, arg, "port out of range");
+  return (int)p;
+}
+
+static void setport(Addr *a, int port) {
+  if (a->ss.ss_family == AF_INET) sin(a)->sin_port = htons((uint16_t)port);
+  else if (a->ss.ss_family == AF_INET6)
+    sin6(a)->sin6_port = htons((uint16_t)port);
+}
+
+static int wildcard(Addr *a, int family) {
+  memset(a, 0, sizeof *a);
+  if (family == AF_INET6) {
+    sin6(a)->sin6_family = AF_INET6;
+    sin6(a)->sin6_addr = in6addr_any;
+    a->len = sizeof(struct sockaddr_in6);
+  } else {
+    sin(a)->sin_family = AF_INET;
+    sin(a)->sin_addr.s_addr = htonl(INADDR_ANY);
+    a->len = sizeof(struct sockaddr_in);
+  }
+  return 0;
+}
+
+/* Numeric literals without a scope, parsed without getaddrinfo. */
+static int numeric(Addr *a, const char *host, int family) {
+  memset(a, 0, sizeof *a);
+  if (family != AF_INET6
+      && inet_pton(AF_INET, host, &sin(a)->sin_addr) == 1) {
+    sin(a)->sin_family = AF_INET;
+    a->len = sizeof(struct sockaddr_in);
+    return 1;
+  }
+  if (family != AF_INET
+      && inet_pton(AF_INET6, host, &sin6(a)->sin6_addr) == 1) {
+    sin6(a)->sin6_family = AF_INET6;
+    a->len = sizeof(struct sockaddr_in6);
+    return 1;
+  }
+  return 0;
+}
+
+/* host at arg, port at arg + 1 -> a.  'flags' are extra AI_ flags
+** (AI_NUMERICHOST for lsock.addr).  Returns 0, or pushes a failure and
+** returns the number of values pushed. */
+static int resolve(lua_State *L, int arg, int family, int socktype,
+                   int flags, Addr *a) {
+  const char *host = luaL_checkstring(L, arg);
+  const char *service = NULL;
+  int port = checkport(L, arg + 1, (flags & AI_NUMERICHOST) ? NULL
+                                                             : &service);
+  struct addrinfo hints, *res;
+  int r;
+  if (flags & AI_NUMERICHOST) service = NULL;
+  if (strcmp(host, "*") == 0) {
+    wildcard(a, family);
+    if (service == NULL) { setport(a, port); return 0; }
+    host = NULL;
+    flags |= AI_PASSIVE;
+  } else if (service == NULL && numeric(a, host, family)) {
+    setport(a, port);
+    return 0;
+  }
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = family;
+  hints.ai_socktype = (socktype == SOCK_STREAM || socktype == SOCK_DGRAM)
+                      ? socktype : 0;
+  /* An IPv6 socket reaches IPv4 hosts through mapped addresses. */
+  hints.ai_flags = flags | (family == AF_INET6 ? AI_V4MAPPED : 0);
+  if (service == NULL) hints.ai_flags |= AI_NUMERICSERV;
+  r = getaddrinfo(host, service, &hints, &res);
+  if (r != 0) {
+    if (flags & AI_NUMERICHOST) {
+      luaL_pushfail(L);
+      lua_pushliteral(L, "invalid address");
+      return 2;
+    }
+    return gaifail(L, r);
+  }
+  memset(a, 0, sizeof *a);
+  memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
+  a->len = res->ai_addrlen;
+  freeaddrinfo(res);
+  if (service == NULL) setport(a, port);
+  return 0;
+}
+
+
+/* The userdata ------------------------------------------------------------ */
+
+Addr *lsockI_pushaddr(lua_State *L, const struct sockaddr *sa,
+                      socklen_t len) {
+  Addr *a = (Addr *)lua_newuserdatauv(L, sizeof(Addr), 0);
+  if (len > sizeof a->ss) len = sizeof a->ss;
+  memset(a, 0, sizeof *a);
+  memcpy(&a->ss, sa, len);
+  a->len = len;
+  luaL_setmetatable(L, LSOCK_ADDR);
+  return a;
+}
+
+Addr *lsockI_testaddr(lua_State *L, int arg) {
+  return (Addr *)luaL_testudata(L, arg, LSOCK_ADDR);
+}
+
+static Addr *checkaddr(lua_State *L, int arg) {
+  return (Addr *)luaL_checkudata(L, arg, LSOCK_ADDR);
+}
+
+int lsockI_getaddr(lua_State *L, int arg, const Sock *s, Addr *out,
+                   int *nargs) {
+  const Addr *a = lsockI_testaddr(L, arg);
+  int family = s ? s->family : AF_UNSPEC;
+  *nargs = 1;
+  if (a) {
+    *out = *a;
+    return 0;
+  }
+  if (lua_type(L, arg) != LUA_TSTRING)
+    return luaL_typeerror(L, arg, family == AF_UNIX ? "sockaddr or path"
+                                                    : "sockaddr or host");
+  if (family == AF_UNIX) {
+    makeunix(L, arg, out);
+    return 0;
+  }
+  *nargs = 2;
+  return resolve(L, arg, family, s ? s->type : 0, 0, out);
+}
+
+/* The numeric host of an inet/inet6 address, with "%scope" if any. */
+static void pushhost(lua_State *L, const Addr *a) {
+  char host[NI_MAXHOST];
+  if (getnameinfo((const struct sockaddr *)&a->ss, a->len, host, sizeof host,
+                  NULL, 0, NI_NUMERICHOST) != 0)
+    host[0] = '\0';
+  lua_pushstring(L, host);
+}
+
+static int getportnum(const Addr *a) {
+  if (a->ss.ss_family == AF_INET) return ntohs(csin(a)->sin_port);
+  return ntohs(csin6(a)->sin6_port);
+}
+
+/* The path of a unix address: "" unnamed, abstract names exact. */
+static void pushpath(lua_State *L, const Addr *a) {
+  size_t n = a->len > SUN_OFF ? a->len - SUN_OFF : 0;
+  const char *p = csun(a)->sun_path;
+  if (n > 0 && p[0] != '\0') n = strnlen(p, n);
+  lua_pushlstring(L, p, n);
+}
+
+/* 127.0.0.1:80, [::1]:80, /run/x.sock, @abstract, (unnamed) */
+int lsockI_addrtostring(lua_State *L, const Addr *a) {
+  switch (a->ss.ss_family) {
+    case AF_INET:
+      pushhost(L, a);
+      lua_pushfstring(L, "%s:%d", lua_tostring(L, -1), getportnum(a));
+      break;
+    case AF_INET6:
+      pushhost(L, a);
+      lua_pushfstring(L, "[%s]:%d", lua_tostring(L, -1), getportnum(a));
+      break;
+    case AF_UNIX: {
+      size_t n, i;
+      pushpath(L, a);
+      if (lua_rawlen(L, -1) == 0) {
+        lua_pushliteral(L, "(unnamed)");
+        break;
+      }
+      if (lua_tostring(L, -1)[0] != '\0') return 1;
+      { /* abstract: NUL bytes shown as '@', as ss(8) does */
+        luaL_Buffer b;
+        const char *p = lua_tolstring(L, -1, &n);
+        luaL_buffinit(L, &b);
+        for (i = 0; i < n; i++) luaL_addchar(&b, p[i] ? p[i] : '@');
+        luaL_pushresult(&b);
+      }
+      break;
+    }
+    default:
+      lua_pushfstring(L, "(family %d)", (int)a->ss.ss_family);
+      return 1;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+static int addr_tostring(lua_State *L) {
+  return lsockI_addrtostring(L, checkaddr(L, 1));
+}
+
+static int addr_eq(lua_State *L) {
+  const Addr *a = lsockI_testaddr(L, 1), *b = lsockI_testaddr(L, 2);
+  lua_pushboolean(L, a && b && a->len == b->len
+                       && memcmp(&a->ss, &b->ss, a->len) == 0);
+  return 1;
+}
+
+/* a:unpack() -> host, port (inet, inet6) or path (unix). */
+static int addr_unpack(lua_State *L) {
+  const Addr *a = checkaddr(L, 1);
+  switch (a->ss.ss_family) {
+    case AF_INET: case AF_INET6:
+      pushhost(L, a);
+      lua_pushinteger(L, getportnum(a));
+      return 2;
+    case AF_UNIX:
+      pushpath(L, a);
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/* Fields: family, host, port, path, flowinfo, scope_id; method unpack. */
+static int addr_index(lua_State *L) {
+  const Addr *a = checkaddr(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  int fam = a->ss.ss_family, ip = fam == AF_INET || fam == AF_INET6;
+  if (strcmp(k, "family") == 0) lsockI_pushfamily(L, fam);
+  else if (strcmp(k, "host") == 0 && ip) pushhost(L, a);
+  else if (strcmp(k, "port") == 0 && ip) lua_pushinteger(L, getportnum(a));
+  else if (strcmp(k, "path") == 0 && fam == AF_UNIX) pushpath(L, a);
+  else if (strcmp(k, "flowinfo") == 0 && fam == AF_INET6)
+    lua_pushinteger(L, ntohl(csin6(a)->sin6_flowinfo));
+  else if (strcmp(k, "scope_id") == 0 && fam == AF_INET6)
+    lua_pushinteger(L, csin6(a)->sin6_scope_id);
+  else if (strcmp(k, "unpack") == 0) lua_pushcfunction(L, addr_unpack);
+  else lua_pushnil(L);
+  return 1;
+}
+
+
+/* Module functions -------------------------------------------------------- */
+
+/* lsock.addr(host, port [, family]) or lsock.addr(path). */
+static int lsock_addr(lua_State *L) {
+  Addr a;
+  int r;
+  if (lua_isnoneornil(L, 2)) {
+    makeunix(L, 1, &a);
+  } else {
+    int family = lsockI_checkfamily(L, 3, AF_UNSPEC);
+    luaL_argcheck(L, family == AF_UNSPEC || family == AF_INET
+                     || family == AF_INET6, 3, "inet or inet6 expected");
+    if (strcmp(luaL_checkstring(L, 1), "*") == 0 && family == AF_UNSPEC)
+      family = AF_INET;
+    if ((r = resolve(L, 1, family, 0, AI_NUMERICHOST, &a)) != 0) return r;
+  }
+  lsockI_pushaddr(L, lsockI_sa(&a), a.len);
+  return 1;
+}
+
+static const struct { const char *name; int flag; } aiflags[] = {
+  {"passive", AI_PASSIVE}, {"canonname", AI_CANONNAME},
+  {"numerichost", AI_NUMERICHOST}, {"numericserv", AI_NUMERICSERV},
+  {"v4mapped", AI_V4MAPPED}, {"all", AI_ALL}, {"addrconfig", AI_ADDRCONFIG},
+  {NULL, 0}
+}, niflags[] = {
+  {"numerichost", NI_NUMERICHOST}, {"numericserv", NI_NUMERICSERV},
+  {"namereqd", NI_NAMEREQD}, {"dgram", NI_DGRAM}, {"nofqdn", NI_NOFQDN},
+  {NULL, 0}
+};
+
+/* Flags from a number or a string of names ("passive canonname"). */
+static int checkgaiflags(lua_State *L, int arg, const void *table) {
+  const struct { const char *name; int flag; } *t = table, *f;
+  const char *s;
+  int flags = 0;
+  if (lua_isnoneornil(L, arg)) return 0;
+  if (lua_type(L, arg) == LUA_TNUMBER) return (int)luaL_checkinteger(L, arg);
+  s = luaL_checkstring(L, arg);
+  for (;;) {
+    size_t n;
+    s += strspn(s, " ,|");
+    if (*s == '\0') return flags;
+    n = strcspn(s, " ,|");
+    for (f = t; f->name; f++)
+      if (strlen(f->name) == n && memcmp(f->name, s, n) == 0) break;
+    if (f->name == NULL) {
+      lua_pushlstring(L, s, n);
+      return luaL_argerror(L, arg, lua_pushfstring(L, "unknown flag '%s'",
+                                                   lua_tostring(L, -1)));
+    }
+    flags |= f->flag;
+    s += n;
+  }
+}
+
+/* lsock.getaddrinfo(host, service [, hints]) -> array of
+** {family=, socktype=, protocol=, addr=, canonname=}. */
+static int lsock_getaddrinfo(lua_State *L) {
+  const char *host = luaL_optstring(L, 1, NULL);
+  const char *service = NULL;
+  struct addrinfo hints, *res, *ai;
+  int r, i;
+  memset(&hints, 0, sizeof hints);
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    checkport(L, 2, NULL);
+    service = lua_tostring(L, 2);  /* integer: converted in place */
+  } else {
+    service = luaL_optstring(L, 2, NULL);
+  }
+  luaL_argcheck(L, host || service, 1, "host or service expected");
+  if (!lua_isnoneornil(L, 3)) {
+    /* Each hint is moved to slot 3 so that a bad one is reported as
+    ** argument #3 of getaddrinfo. */
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    lua_pushvalue(L, 3);
+    lua_getfield(L, 4, "family");
+    lua_replace(L, 3);
+    hints.ai_family = lsockI_checkfamily(L, 3, AF_UNSPEC);
+    lua_getfield(L, 4, "socktype");
+    lua_replace(L, 3);
+    hints.ai_socktype = lua_isnil(L, 3) ? 0 : lsockI_checktype(L, 3, 0);
+    lua_getfield(L, 4, "protocol");
+    lua_replace(L, 3);
+    hints.ai_protocol = lsockI_checkprotocol(L, 3, 0);
+    lua_getfield(L, 4, "flags");
+    lua_replace(L, 3);
+    hints.ai_flags = checkgaiflags(L, 3, aiflags);
+  }
+  r = getaddrinfo(host, service, &hints, &res);
+  if (r != 0) return gaifail(L, r);
+  lua_newtable(L);
+  for (ai = res, i = 1; ai; ai = ai->ai_next, i++) {
+    lua_createtable(L, 0, 5);
+    lsockI_pushfamily(L, ai->ai_family);
+    lua_setfield(L, -2, "family");
+    lsockI_pushtype(L, ai->ai_socktype);
+    lua_setfield(L, -2, "socktype");
+    lua_pushinteger(L, ai->ai_protocol);
+    lua_setfield(L, -2, "protocol");
+    lsockI_pushaddr(L, ai->ai_addr, ai->ai_addrlen);
+    lua_setfield(L, -2, "addr");
+    if (ai->ai_canonname) {
+      lua_pushstring(L, ai->ai_canonname);
+      lua_setfield(L, -2, "canonname");
+    }
+    lua_rawseti(L, -2, i);
+  }
+  freeaddrinfo(res);
+  return 1;
+}
+
+/* lsock.getnameinfo(addr [, flags]) -> host, service */
+static int lsock_getnameinfo(lua_State *L) {
+  const Addr *a = checkaddr(L, 1);
+  int flags = checkgaiflags(L, 2, niflags);
+  char host[NI_MAXHOST], serv[NI_MAXSERV];
+  int r = getnameinfo((const struct sockaddr *)&a->ss, a->len, host,
+                      sizeof host, serv, sizeof serv, flags);
+  if (r != 0) return gaifail(L, r);
+  lua_pushstring(L, host);
+  lua_pushstring(L, serv);
+  return 2;
+}
+
+
+/* Registration ------------------------------------------------------------ */
+
+static const luaL_Reg metamethods[] = {
+  {"__index", addr_index},
+  {"__eq", addr_eq},
+  {"__tostring", addr_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg funcs[] = {
+  {"addr", lsock_addr},
+  {"getaddrinfo", lsock_getaddrinfo},
+  {"getnameinfo", lsock_getnameinfo},
+  {NULL, NULL}
+};
+
+/* Called with the module table on top. */
+void lsockI_open_addr(lua_State *L) {
+  luaL_newmetatable(L, LSOCK_ADDR);
+  luaL_setfuncs(L, metamethods, 0);
+  lua_pop(L, 1);
+  luaL_setfuncs(L, funcs, 0);
+}

@@ -1,0 +1,31 @@
+/*
+** Platform quirks, in one place.  lsock targets Linux first (accept4,
+** SOCK_CLOEXEC, MSG_NOSIGNAL, epoll); other POSIX systems get the portable
+** fallback named at each #if.  Every C file includes this header first.
+*/
+#ifndef LSOCK_COMPAT_H
+#define LSOCK_COMPAT_H
+
+/* accept4, SOCK_CLOEXEC, MSG_NOSIGNAL, struct ucred and friends are GNU
+** extensions of glibc: ask for them before any system header. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+/* Without MSG_NOSIGNAL (older BSDs) a send to a closed peer raises
+** SIGPIPE; there SO_NOSIGPIPE is set per socket instead (socket.c). */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#define LSOCK_NEED_NOSIGPIPE 1
+#endif
+
+/* Without SOCK_CLOEXEC the flag is set with fcntl right after socket(). */
+#ifndef SOCK_CLOEXEC
+#define SOCK_CLOEXEC 0
+#define LSOCK_NEED_FCNTL_CLOEXEC 1
+#endif
+
+#endif

@@ -1,0 +1,73 @@
+/*
+** The one header shared by the C files of lsock.core: the socket and
+** address userdata, and the lsockI_ helpers one file offers the others.
+** Conventions: misuse raises; the system saying no pushes nil, msg, errno.
+*/
+#ifndef LSOCK_H
+#define LSOCK_H
+
+#include "compat.h"
+
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#define LSOCK_SOCKET  "lsock.socket"    /* metatable names (__name) */
+#define LSOCK_ADDR    "lsock.sockaddr"
+
+/* fd == -1: closed.  Created closed, then opened: __gc is always safe.
+** timeout < 0: blocking; 0: non-blocking; > 0: each call waits at most
+** that many seconds (the descriptor is then O_NONBLOCK and waits in poll). */
+typedef struct Sock {
+  int fd;
+  int family, type, protocol;
+  double timeout;
+} Sock;
+
+/* A socket address of any family; len is what the kernel takes or gave
+** (exact for unix addresses: abstract names may hold NUL bytes). */
+typedef struct Addr {
+  socklen_t len;
+  struct sockaddr_storage ss;
+} Addr;
+
+#define lsockI_sa(a)  ((struct sockaddr *)&(a)->ss)
+
+/* core.c: results, names and numbers */
+int lsockI_fail(lua_State *L, int err);
+int lsockI_timeout(lua_State *L);
+int lsockI_checkfamily(lua_State *L, int arg, int def);
+int lsockI_checktype(lua_State *L, int arg, int def);
+int lsockI_checkprotocol(lua_State *L, int arg, int def);
+int lsockI_checkflags(lua_State *L, int arg, int def);
+void lsockI_pushfamily(lua_State *L, int family);
+void lsockI_pushtype(lua_State *L, int type);
+
+/* socket.c: the socket userdata.  Methods get the socket metatable as
+** upvalue 1 (lsockI_addmethods), so lsockI_checksock is one pointer
+** compare, and raises on a closed socket.  lsockI_testsock works in any
+** function and returns NULL for a non-socket (a closed one is returned). */
+Sock *lsockI_checksock(lua_State *L, int arg);
+Sock *lsockI_testsock(lua_State *L, int arg);
+void lsockI_addmethods(lua_State *L, const luaL_Reg *l);
+Sock *lsockI_pushsock(lua_State *L, int fd, int family, int type,
+                      int protocol, double timeout);
+int lsockI_wait(Sock *s, int events, double deadline);
+double lsockI_now(void);
+void lsockI_open_socket(lua_State *L);
+
+/* addr.c: the sockaddr userdata and name resolution */
+Addr *lsockI_pushaddr(lua_State *L, const struct sockaddr *sa,
+                      socklen_t len);
+Addr *lsockI_testaddr(lua_State *L, int arg);
+int lsockI_getaddr(lua_State *L, int arg, const Sock *s, Addr *out,
+                   int *nargs);
+int lsockI_addrtostring(lua_State *L, const Addr *a);
+void lsockI_open_addr(lua_State *L);
+
+/* options.c: setsockopt/getsockopt from one table */
+void lsockI_open_options(lua_State *L);
+
+#endif

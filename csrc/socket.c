@@ -1,0 +1,643 @@
+/*
+** The socket userdata and its data path.  One idea: the C calls are the
+** system calls, retried on EINTR; a socket with a timeout is O_NONBLOCK
+** underneath, tries the call first and only on EAGAIN waits in poll() for
+** what is left of its deadline, so a ready socket costs one system call.
+*/
+#include "compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "lsock.h"
+
+/* A stream recv returns what is there; buffers above this are not worth
+** allocating for one call.  Datagrams get the size asked for. */
+#define STREAM_RECV_MAX  (1 << 20)
+
+#define isagain(e)  ((e) == EAGAIN || (e) == EWOULDBLOCK)
+
+
+/* Helpers ------------------------------------------------------------- */
+
+double lsockI_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wait until s->fd is ready for 'events' (POLLIN/POLLOUT), until the
+** monotonic 'deadline' (< 0: no deadline).  Returns 0 when ready (or on
+** error/hang-up: the next call reports it), ETIMEDOUT, or an errno. */
+int lsockI_wait(Sock *s, int events, double deadline) {
+  struct pollfd pfd;
+  pfd.fd = s->fd;
+  pfd.events = (short)events;
+  for (;;) {
+    int ms = -1, r;
+    if (deadline >= 0) {
+      double left = deadline - lsockI_now();
+      if (left <= 0) return ETIMEDOUT;
+      ms = left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000.0 + 0.999);
+    }
+    r = poll(&pfd, 1, ms);
+    if (r > 0) return 0;
+    if (r == -1 && errno != EINTR) return errno;
+  }
+}
+
+/* After an EAGAIN: may this call wait, and until when?  Returns 0 to
+** retry, or the error to report (the would-block errno itself when the
+** socket is non-blocking or the caller said "dontwait"). */
+static int waitretry(Sock *s, int err, int events, int flags, double *dl) {
+  if (!isagain(err) || s->timeout <= 0 || (flags & MSG_DONTWAIT)) return err;
+  if (*dl < 0) *dl = lsockI_now() + s->timeout;
+  return lsockI_wait(s, events, *dl);
+}
+
+/* Report err as the API does: a timeout is nil, "timeout", ETIMEDOUT. */
+static int pusherr(lua_State *L, int err) {
+  return err == ETIMEDOUT ? lsockI_timeout(L) : lsockI_fail(L, err);
+}
+
+static int pushtrue(lua_State *L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int setnonblock(int fd, int on) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1) return errno;
+  if (((fl & O_NONBLOCK) != 0) == on) return 0;
+  fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+  return fcntl(fd, F_SETFL, fl) == -1 ? errno : 0;
+}
+
+static int closefd(Sock *s) {
+  int fd = s->fd, r;
+  if (fd < 0) return 0;
+  s->fd = -1;
+  r = close(fd);
+  /* On Linux the descriptor is gone even after EINTR: never retry. */
+  return (r == -1 && errno != EINTR) ? errno : 0;
+}
+
+/* i, j of string.sub applied to a length: the byte range [*start, *end). */
+static void subrange(lua_State *L, int ai, size_t len, size_t *start,
+                     size_t *end) {
+  lua_Integer i = luaL_optinteger(L, ai, 1);
+  lua_Integer j = luaL_optinteger(L, ai + 1, -1);
+  lua_Integer l = (lua_Integer)len;
+  if (i < 0) i = i < -l ? 1 : l + i + 1;
+  else if (i == 0) i = 1;
+  if (j < 0) j = j < -l ? 0 : l + j + 1;
+  else if (j > l) j = l;
+  if (i > j) { *start = *end = 0; return; }
+  *start = (size_t)(i - 1);
+  *end = (size_t)j;
+}
+
+
+/* The userdata ------------------------------------------------------------ */
+
+/* A new socket userdata, closed until the caller stores its descriptor:
+** make it before the system call that opens one, so that a memory error
+** can never leak the descriptor. */
+static Sock *newsock(lua_State *L, int family, int type, int protocol,
+                     double timeout) {
+  Sock *s = (Sock *)lua_newuserdatauv(L, sizeof(Sock), 0);
+  s->fd = -1;
+  s->family = family;
+  s->type = type;
+  s->protocol = protocol;
+  s->timeout = timeout;
+  luaL_setmetatable(L, LSOCK_SOCKET);
+  return s;
+}
+
+Sock *lsockI_pushsock(lua_State *L, int fd, int family, int type,
+                      int protocol, double timeout) {
+  Sock *s = newsock(L, family, type, protocol, timeout);
+  s->fd = fd;
+  return s;
+}
+
+Sock *lsockI_testsock(lua_State *L, int arg) {
+  return (Sock *)luaL_testudata(L, arg, LSOCK_SOCKET);
+}
+
+/* For methods registered with lsockI_addmethods: the metatable is upvalue
+** 1, so type checking is a pointer compare, not a registry look-up. */
+Sock *lsockI_checksock(lua_State *L, int arg) {
+  Sock *s = (Sock *)lua_touserdata(L, arg);
+  if (s == NULL || !lua_getmetatable(L, arg))
+    luaL_typeerror(L, arg, LSOCK_SOCKET);
+  if (!lua_rawequal(L, -1, lua_upvalueindex(1)))
+    luaL_typeerror(L, arg, LSOCK_SOCKET);
+  lua_pop(L, 1);
+  if (s->fd < 0) luaL_argerror(L, arg, "attempt to use a closed socket");
+  return s;
+}
+
+/* Any socket, open or closed (close, tostring and __gc take both). */
+static Sock *anysock(lua_State *L) {
+  return (Sock *)luaL_checkudata(L, 1, LSOCK_SOCKET);
+}
+
+/* Per-socket set-up on systems that lack SOCK_CLOEXEC or MSG_NOSIGNAL. */
+static void setupfd(int fd) {
+#ifdef LSOCK_NEED_FCNTL_CLOEXEC
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+#ifdef LSOCK_NEED_NOSIGPIPE
+  { int on = 1; setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on); }
+#endif
+  (void)fd;
+}
+
+
+/* Module functions -------------------------------------------------------- */
+
+/* lsock.socket(family, type [, protocol]) */
+static int lsock_socket(lua_State *L) {
+  int family = lsockI_checkfamily(L, 1, -1);
+  int type = lsockI_checktype(L, 2, -1);
+  int proto = lsockI_checkprotocol(L, 3, 0);
+  Sock *s = newsock(L, family, type, proto, -1);
+  int fd = socket(family, type | SOCK_CLOEXEC, proto);
+  if (fd == -1) return lsockI_fail(L, errno);
+  setupfd(fd);
+  s->fd = fd;
+  return 1;
+}
+
+/* lsock.socketpair(family, type [, protocol]) */
+static int lsock_socketpair(lua_State *L) {
+  int family = lsockI_checkfamily(L, 1, AF_UNIX);
+  int type = lsockI_checktype(L, 2, SOCK_STREAM);
+  int proto = lsockI_checkprotocol(L, 3, 0);
+  Sock *a = newsock(L, family, type, proto, -1);
+  Sock *b = newsock(L, family, type, proto, -1);
+  int sv[2];
+  if (socketpair(family, type | SOCK_CLOEXEC, proto, sv) == -1)
+    return lsockI_fail(L, errno);
+  setupfd(sv[0]);
+  setupfd(sv[1]);
+  a->fd = sv[0];
+  b->fd = sv[1];
+  return 2;
+}
+
+static int sockint(int fd, int opt, int *out) {
+  socklen_t len = sizeof *out;
+  return getsockopt(fd, SOL_SOCKET, opt, out, &len) == -1 ? errno : 0;
+}
+
+/* lsock.fromfd(fd): wrap (and own) an open socket descriptor. */
+static int lsock_fromfd(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  int fd, family = AF_UNSPEC, type = 0, proto = 0, fl, err = 0;
+  struct stat st;
+  luaL_argcheck(L, n >= 0 && n <= INT_MAX, 1, "invalid descriptor");
+  fd = (int)n;
+  if (fstat(fd, &st) == -1) return lsockI_fail(L, errno);
+  if (!S_ISSOCK(st.st_mode)) return lsockI_fail(L, ENOTSOCK);
+#ifdef SO_DOMAIN
+  err = sockint(fd, SO_DOMAIN, &family);
+  if (!err) err = sockint(fd, SO_PROTOCOL, &proto);
+#else
+  {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+      family = ss.ss_family;
+  }
+#endif
+  if (!err) err = sockint(fd, SO_TYPE, &type);
+  if (err) return lsockI_fail(L, err);
+  if ((fl = fcntl(fd, F_GETFL)) == -1) return lsockI_fail(L, errno);
+  lsockI_pushsock(L, fd, family, type, proto, (fl & O_NONBLOCK) ? 0 : -1);
+  return 1;
+}
+
+
+/* Methods: set-up --------------------------------------------------------- */
+
+static int meth_bind(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  Addr a;
+  int n, r;
+  if ((r = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return r;
+  if (bind(s->fd, lsockI_sa(&a), a.len) == -1) return lsockI_fail(L, errno);
+  return pushtrue(L);
+}
+
+static int meth_listen(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  lua_Integer backlog = luaL_optinteger(L, 2, SOMAXCONN);
+  luaL_argcheck(L, backlog >= 0 && backlog <= INT_MAX, 2, "out of range");
+  if (listen(s->fd, (int)backlog) == -1) return lsockI_fail(L, errno);
+  return pushtrue(L);
+}
+
+/* The outcome of a connect that is under way: SO_ERROR once writable. */
+static int finishconnect(Sock *s, double deadline) {
+  int err = lsockI_wait(s, POLLOUT, deadline);
+  if (err) return err;
+  return sockint(s->fd, SO_ERROR, &err) ? errno : err;
+}
+
+static int meth_connect(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  Addr a;
+  int n, err;
+  double dl = -1;
+  if ((err = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return err;
+  for (;;) {
+    if (connect(s->fd, lsockI_sa(&a), a.len) == 0) return pushtrue(L);
+    err = errno;
+    if (err == EINTR) {
+      /* The connection goes on in the background: it must be finished
+      ** by waiting for it, never by calling connect again. */
+      if (s->timeout > 0 && dl < 0) dl = lsockI_now() + s->timeout;
+      err = finishconnect(s, s->timeout > 0 ? dl : -1);
+      break;
+    }
+    if (s->timeout <= 0) break;
+    if (dl < 0) dl = lsockI_now() + s->timeout;
+    if (err == EINPROGRESS) {
+      err = finishconnect(s, dl);
+      break;
+    }
+    if (!isagain(err)) break;
+    /* A unix listener with a full backlog: connect said EAGAIN and poll
+    ** cannot tell when room appears, so retry every few milliseconds. */
+    if (lsockI_now() >= dl) { err = ETIMEDOUT; break; }
+    poll(NULL, 0, 5);
+  }
+  return err ? pusherr(L, err) : pushtrue(L);
+}
+
+static int meth_accept(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  Addr a;
+  int fd, err;
+  double dl = -1;
+  int flags = SOCK_CLOEXEC | (s->timeout >= 0 ? SOCK_NONBLOCK : 0);
+  /* The new socket inherits the listener's timeout (and so its mode). */
+  Sock *c = newsock(L, s->family, s->type, s->protocol, s->timeout);
+  for (;;) {
+    a.len = sizeof a.ss;
+    fd = accept4(s->fd, lsockI_sa(&a), &a.len, flags);
+    if (fd >= 0) break;
+    if ((err = errno) == EINTR) continue;
+    if ((err = waitretry(s, err, POLLIN, 0, &dl)) != 0) return pusherr(L, err);
+  }
+  setupfd(fd);
+  c->fd = fd;
+  lsockI_pushaddr(L, lsockI_sa(&a), a.len);
+  return 2;
+}
+
+static int meth_shutdown(lua_State *L) {
+  static const char *const hows[] = {"rd", "wr", "rdwr", NULL};
+  static const int howv[] = {SHUT_RD, SHUT_WR, SHUT_RDWR};
+  Sock *s = lsockI_checksock(L, 1);
+  int how = lua_type(L, 2) == LUA_TNUMBER
+            ? (int)luaL_checkinteger(L, 2)
+            : howv[luaL_checkoption(L, 2, NULL, hows)];
+  if (shutdown(s->fd, how) == -1) return lsockI_fail(L, errno);
+  return pushtrue(L);
+}
+
+
+/* Methods: the data path -------------------------------------------------- */
+
+/* One send, waiting by the socket's timeout; returns bytes or -errno. */
+static ssize_t sendsome(Sock *s, const char *p, size_t len, int flags,
+                        const Addr *to, double *dl) {
+  for (;;) {
+    ssize_t n;
+    int err;
+    if (to)
+      n = sendto(s->fd, p, len, flags, (const struct sockaddr *)&to->ss,
+                 to->len);
+    else n = send(s->fd, p, len, flags);
+    if (n >= 0) return n;
+    if ((err = errno) == EINTR) continue;
+    if ((err = waitretry(s, err, POLLOUT, flags, dl)) != 0) return -err;
+  }
+}
+
+static int meth_send(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  size_t len, i, j;
+  const char *data = luaL_checklstring(L, 2, &len);
+  int flags = lsockI_checkflags(L, 3, 0) | MSG_NOSIGNAL;
+  double dl = -1;
+  ssize_t n;
+  subrange(L, 4, len, &i, &j);
+  n = sendsome(s, data + i, j - i, flags, NULL, &dl);
+  if (n < 0) return pusherr(L, (int)-n);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* sendall(data [, i [, j]]): the whole range, or nil, msg, errno, sent. */
+static int meth_sendall(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  size_t len, i, j, sent = 0;
+  const char *data = luaL_checklstring(L, 2, &len);
+  double dl = -1;
+  subrange(L, 3, len, &i, &j);
+  while (sent < j - i) {
+    ssize_t n = sendsome(s, data + i + sent, j - i - sent, MSG_NOSIGNAL,
+                         NULL, &dl);
+    if (n < 0) {
+      int r = pusherr(L, (int)-n);
+      lua_pushinteger(L, (lua_Integer)sent);
+      return r + 1;
+    }
+    sent += (size_t)n;
+  }
+  lua_pushinteger(L, (lua_Integer)sent);
+  return 1;
+}
+
+static int meth_sendto(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  Addr a;
+  int nargs, r, flags;
+  double dl = -1;
+  ssize_t n;
+  if ((r = lsockI_getaddr(L, 3, s, &a, &nargs)) != 0) return r;
+  flags = lsockI_checkflags(L, 3 + nargs, 0) | MSG_NOSIGNAL;
+  n = sendsome(s, data, len, flags, &a, &dl);
+  if (n < 0) return pusherr(L, (int)-n);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* The size argument of recv-like calls: how many bytes to allocate. */
+static size_t checksize(lua_State *L, int arg, const Sock *s, int flags) {
+  lua_Integer n = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, n >= 0, arg, "size must not be negative");
+  luaL_argcheck(L, n <= INT_MAX, arg, "size too large");
+  if (s->type == SOCK_STREAM && !(flags & MSG_WAITALL)
+      && n > STREAM_RECV_MAX)
+    n = STREAM_RECV_MAX;
+  return (size_t)n;
+}
+
+/* recv/recvfrom: read straight into a luaL_Buffer, one copy. */
+static int dorecv(lua_State *L, int withaddr) {
+  Sock *s = lsockI_checksock(L, 1);
+  int flags = lsockI_checkflags(L, 3, 0);
+  size_t size = checksize(L, 2, s, flags);
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, size);
+  Addr a;
+  double dl = -1;
+  ssize_t n;
+  for (;;) {
+    int err;
+    a.len = sizeof a.ss;
+    if (withaddr) n = recvfrom(s->fd, p, size, flags, lsockI_sa(&a), &a.len);
+    else n = recv(s->fd, p, size, flags);
+    if (n >= 0) break;
+    if ((err = errno) == EINTR) continue;
+    if ((err = waitretry(s, err, POLLIN, flags, &dl)) != 0)
+      return pusherr(L, err);
+  }
+  /* With MSG_TRUNC a datagram socket returns the real length, which may
+  ** exceed the buffer: keep only what was stored. */
+  luaL_pushresultsize(&b, (size_t)n > size ? size : (size_t)n);
+  if (!withaddr) return 1;
+  lsockI_pushaddr(L, lsockI_sa(&a), a.len);
+  return 2;
+}
+
+static int meth_recv(lua_State *L) {
+  return dorecv(L, 0);
+}
+
+static int meth_recvfrom(lua_State *L) {
+  return dorecv(L, 1);
+}
+
+
+/* Methods: names, descriptors and modes ------------------------------------ */
+
+static int getname(lua_State *L, int peer) {
+  Sock *s = lsockI_checksock(L, 1);
+  Addr a;
+  int r;
+  a.len = sizeof a.ss;
+  memset(&a.ss, 0, sizeof a.ss);
+  r = peer ? getpeername(s->fd, lsockI_sa(&a), &a.len)
+           : getsockname(s->fd, lsockI_sa(&a), &a.len);
+  if (r == -1) return lsockI_fail(L, errno);
+  lsockI_pushaddr(L, lsockI_sa(&a), a.len);
+  return 1;
+}
+
+static int meth_getsockname(lua_State *L) {
+  return getname(L, 0);
+}
+
+static int meth_getpeername(lua_State *L) {
+  return getname(L, 1);
+}
+
+static int meth_fileno(lua_State *L) {
+  lua_pushinteger(L, lsockI_checksock(L, 1)->fd);
+  return 1;
+}
+
+/* detach(): hand the descriptor to the caller; the socket is then closed
+** without closing the descriptor. */
+static int meth_detach(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  lua_pushinteger(L, s->fd);
+  s->fd = -1;
+  return 1;
+}
+
+static int meth_dup(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  /* O_NONBLOCK lives on the shared open file: the copy's mode is ours. */
+  Sock *c = newsock(L, s->family, s->type, s->protocol, s->timeout);
+  int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+  if (fd == -1) return lsockI_fail(L, errno);
+  c->fd = fd;
+  return 1;
+}
+
+static int meth_family(lua_State *L) {
+  lsockI_pushfamily(L, lsockI_checksock(L, 1)->family);
+  return 1;
+}
+
+static int meth_type(lua_State *L) {
+  lsockI_pushtype(L, lsockI_checksock(L, 1)->type);
+  return 1;
+}
+
+static int meth_protocol(lua_State *L) {
+  lua_pushinteger(L, lsockI_checksock(L, 1)->protocol);
+  return 1;
+}
+
+/* settimeout(seconds or nil): nil, a negative number or math.huge block;
+** 0 never waits; a positive number waits at most that long per call. */
+static int meth_settimeout(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  double t = -1;
+  int err;
+  if (!lua_isnoneornil(L, 2)) {
+    t = luaL_checknumber(L, 2);
+    luaL_argcheck(L, t == t, 2, "timeout is NaN");
+    if (t < 0 || t == HUGE_VAL) t = -1;
+  }
+  if ((err = setnonblock(s->fd, t >= 0)) != 0) return lsockI_fail(L, err);
+  s->timeout = t;
+  return pushtrue(L);
+}
+
+static int meth_gettimeout(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  if (s->timeout < 0) luaL_pushfail(L);
+  else lua_pushnumber(L, s->timeout);
+  return 1;
+}
+
+static int meth_setblocking(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  int on, err;
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  on = lua_toboolean(L, 2);
+  if ((err = setnonblock(s->fd, !on)) != 0) return lsockI_fail(L, err);
+  s->timeout = on ? -1 : 0;
+  return pushtrue(L);
+}
+
+
+/* Methods: closing ------------------------------------------------------- */
+
+/* close(): harmless on a closed socket. */
+static int meth_close(lua_State *L) {
+  int err = closefd(anysock(L));
+  return err ? lsockI_fail(L, err) : pushtrue(L);
+}
+
+/* __gc and __close: the quiet close. */
+static int meth_gc(lua_State *L) {
+  closefd(anysock(L));
+  return 0;
+}
+
+/* lsock.socket(inet stream fd=5 127.0.0.1:4000 -> 127.0.0.1:5000) */
+static int meth_tostring(lua_State *L) {
+  Sock *s = anysock(L);
+  luaL_Buffer b;
+  Addr a;
+  if (s->fd < 0) {
+    lua_pushliteral(L, "lsock.socket(closed)");
+    return 1;
+  }
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "lsock.socket(");
+  lsockI_pushfamily(L, s->family);
+  luaL_addvalue(&b);
+  luaL_addchar(&b, ' ');
+  lsockI_pushtype(L, s->type);
+  luaL_addvalue(&b);
+  lua_pushfstring(L, " fd=%d", s->fd);
+  luaL_addvalue(&b);
+  a.len = sizeof a.ss;
+  if (getsockname(s->fd, lsockI_sa(&a), &a.len) == 0
+      && a.len > sizeof(sa_family_t)) {
+    luaL_addchar(&b, ' ');
+    lsockI_addrtostring(L, &a);
+    luaL_addvalue(&b);
+  }
+  a.len = sizeof a.ss;
+  if (getpeername(s->fd, lsockI_sa(&a), &a.len) == 0) {
+    luaL_addstring(&b, " -> ");
+    lsockI_addrtostring(L, &a);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, ')');
+  luaL_pushresult(&b);
+  return 1;
+}
+
+
+/* Registration ------------------------------------------------------------ */
+
+void lsockI_addmethods(lua_State *L, const luaL_Reg *l) {
+  /* the methods table is on top; the metatable becomes upvalue 1 */
+  luaL_getmetatable(L, LSOCK_SOCKET);
+  luaL_setfuncs(L, l, 1);
+}
+
+static const luaL_Reg methods[] = {
+  {"bind", meth_bind},
+  {"listen", meth_listen},
+  {"accept", meth_accept},
+  {"connect", meth_connect},
+  {"send", meth_send},
+  {"sendall", meth_sendall},
+  {"recv", meth_recv},
+  {"sendto", meth_sendto},
+  {"recvfrom", meth_recvfrom},
+  {"shutdown", meth_shutdown},
+  {"getsockname", meth_getsockname},
+  {"getpeername", meth_getpeername},
+  {"fileno", meth_fileno},
+  {"detach", meth_detach},
+  {"dup", meth_dup},
+  {"family", meth_family},
+  {"type", meth_type},
+  {"protocol", meth_protocol},
+  {"settimeout", meth_settimeout},
+  {"gettimeout", meth_gettimeout},
+  {"setblocking", meth_setblocking},
+  {NULL, NULL}
+};
+
+static const luaL_Reg metamethods[] = {
+  {"__gc", meth_gc},
+  {"__close", meth_gc},
+  {"__tostring", meth_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg funcs[] = {
+  {"socket", lsock_socket},
+  {"socketpair", lsock_socketpair},
+  {"fromfd", lsock_fromfd},
+  {NULL, NULL}
+};
+
+/* Called with the module table on top. */
+void lsockI_open_socket(lua_State *L) {
+  luaL_newmetatable(L, LSOCK_SOCKET);  /* sets __name */
+  luaL_setfuncs(L, metamethods, 0);
+  lua_newtable(L);
+  lsockI_addmethods(L, methods);
+  lua_pushcfunction(L, meth_close);
+  lua_setfield(L, -2, "close");
+  lua_setfield(L, -2, "__index");  /* mt.__index = methods */
+  lua_pop(L, 1);
+  luaL_setfuncs(L, funcs, 0);
+}

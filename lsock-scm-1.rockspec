@@ -1,0 +1,32 @@
+rockspec_format = "3.0"
+package = "lsock"
+version = "scm-1"
+source = {
+  url = "git+file://.",
+}
+description = {
+  summary = "The whole BSD socket API for Lua 5.4",
+  detailed = [[
+    socket, bind, listen, accept, connect, send/recv, sendto/recvfrom,
+    select/poll, setsockopt/getsockopt, getaddrinfo and friends as userdata
+    methods, with a Lua layer of TCP/UDP/unix clients and servers.
+  ]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["lsock.core"] = {
+      sources = {
+        "csrc/addr.c",
+        "csrc/core.c",
+        "csrc/options.c",
+        "csrc/socket.c",
+      },
+    },
+    ["lsock"] = "lua/lsock/init.lua",
+  },
+}
