@@ -22,6 +22,14 @@
 #define LSOCK_NEED_NOSIGPIPE 1
 #endif
 
+/* For helpers that end in a Lua error: tells compilers and analyzers that
+** control never comes back (lua_error longjmps). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LSOCK_NORETURN __attribute__((noreturn))
+#else
+#define LSOCK_NORETURN
+#endif
+
 /* Without SOCK_CLOEXEC the flag is set with fcntl right after socket(). */
 #ifndef SOCK_CLOEXEC
 #define SOCK_CLOEXEC 0

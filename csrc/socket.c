@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,14 +136,21 @@ Sock *lsockI_testsock(lua_State *L, int arg) {
 
 /* For methods registered with lsockI_addmethods: the metatable is upvalue
 ** 1, so type checking is a pointer compare, not a registry look-up. */
+static LSOCK_NORETURN void notsock(lua_State *L, int arg, int closed) {
+  if (closed) luaL_argerror(L, arg, "attempt to use a closed socket");
+  luaL_typeerror(L, arg, LSOCK_SOCKET);
+  abort();  /* not reached: both raise */
+}
+
 Sock *lsockI_checksock(lua_State *L, int arg) {
   Sock *s = (Sock *)lua_touserdata(L, arg);
-  if (s == NULL || !lua_getmetatable(L, arg))
-    luaL_typeerror(L, arg, LSOCK_SOCKET);
-  if (!lua_rawequal(L, -1, lua_upvalueindex(1)))
-    luaL_typeerror(L, arg, LSOCK_SOCKET);
-  lua_pop(L, 1);
-  if (s->fd < 0) luaL_argerror(L, arg, "attempt to use a closed socket");
+  int ok = s != NULL && lua_getmetatable(L, arg);
+  if (ok) {
+    ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+    lua_pop(L, 1);
+  }
+  if (!ok) notsock(L, arg, 0);
+  if (s->fd < 0) notsock(L, arg, 1);
   return s;
 }
 
