@@ -35,5 +35,8 @@
 #define SOCK_CLOEXEC 0
 #define LSOCK_NEED_FCNTL_CLOEXEC 1
 #endif
+#ifndef SOCK_NONBLOCK
+#define SOCK_NONBLOCK 0
+#endif
 
 #endif

@@ -178,7 +178,10 @@ static int lsock_socket(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, -1);
   int type = lsockI_checktype(L, 2, -1);
   int proto = lsockI_checkprotocol(L, 3, 0);
-  Sock *s = newsock(L, family, type, proto, -1);
+  /* A type or'ed with SOCK_NONBLOCK makes a non-blocking socket; the
+  ** flags are not part of the type that type() reports. */
+  Sock *s = newsock(L, family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+                    proto, (type & SOCK_NONBLOCK) ? 0 : -1);
   int fd = socket(family, type | SOCK_CLOEXEC, proto);
   if (fd == -1) return lsockI_fail(L, errno);
   setupfd(fd);
@@ -430,6 +433,16 @@ static int dorecv(lua_State *L, int withaddr) {
   ** exceed the buffer: keep only what was stored. */
   luaL_pushresultsize(&b, (size_t)n > size ? size : (size_t)n);
   if (!withaddr) return 1;
+  if (a.len == 0) {
+    /* No sender address: a connected stream, or an unbound unix sender,
+    ** which is shown as the unnamed address (path ""). */
+    if (s->family != AF_UNIX) {
+      lua_pushnil(L);
+      return 2;
+    }
+    a.ss.ss_family = AF_UNIX;
+    a.len = sizeof(sa_family_t);
+  }
   lsockI_pushaddr(L, lsockI_sa(&a), a.len);
   return 2;
 }
