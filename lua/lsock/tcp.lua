@@ -123,7 +123,7 @@ end
 -- @tparam integer|string port number or service name (unused for sockaddrs)
 -- @tparam[opt] table opts `timeout` (seconds for the whole call),
 --   `family` ("inet", "inet6"), `localaddr` (sockaddr or `{host, port}`
---   to bind first), `nodelay` (boolean)
+--   to bind first; `["local"]` is an alias), `nodelay` (boolean)
 -- @return a connected socket, in blocking mode
 -- @return nil, msg, errno naming the last failure; `"timeout"`,
 --   ETIMEDOUT when `timeout` ran out; getaddrinfo's message and EAI code
@@ -131,7 +131,7 @@ end
 -- @see connect(2), getaddrinfo(3)
 function M.connect(host, port, opts)
   opts = opts or {}
-  local localaddr = localspec(opts.localaddr)
+  local localaddr = localspec(opts.localaddr or opts["local"])
   local family = famname(opts.family)
   if not family and issockaddr(localaddr) then family = localaddr.family end
   local list, lastmsg, lastcode = candidates(host, port, family)
