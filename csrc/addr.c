@@ -334,10 +334,16 @@ static const struct { const char *name; int flag; } aiflags[] = {
   {"passive", AI_PASSIVE}, {"canonname", AI_CANONNAME},
   {"numerichost", AI_NUMERICHOST}, {"numericserv", AI_NUMERICSERV},
   {"v4mapped", AI_V4MAPPED}, {"all", AI_ALL}, {"addrconfig", AI_ADDRCONFIG},
+#ifdef AI_IDN  /* glibc: internationalized names, in and out */
+  {"idn", AI_IDN}, {"canonidn", AI_CANONIDN},
+#endif
   {NULL, 0}
 }, niflags[] = {
   {"numerichost", NI_NUMERICHOST}, {"numericserv", NI_NUMERICSERV},
   {"namereqd", NI_NAMEREQD}, {"dgram", NI_DGRAM}, {"nofqdn", NI_NOFQDN},
+#ifdef NI_IDN
+  {"idn", NI_IDN},
+#endif
   {NULL, 0}
 };
 

@@ -155,6 +155,12 @@ describe("lsock.getnameinfo()", function()
     assert.equal("fe80::1%lo", host)
   end)
 
+  it("accepts nofqdn and idn", function()
+    local host = assert(lsock.getnameinfo(lsock.addr("127.0.0.1", 80),
+      "nofqdn idn"))
+    assert.equal("localhost", host)
+  end)
+
   it("names datagram services with dgram", function()
     local _, serv = lsock.getnameinfo(lsock.addr("127.0.0.1", 53),
       "numerichost dgram")
