@@ -56,9 +56,20 @@ static const char *checkifname(lua_State *L, int arg) {
   return name;
 }
 
+/* A string argument as C text, or NULL when it holds a NUL byte: C
+** would see only its head, so such a name can match nothing. */
+static const char *totext(lua_State *L, int arg) {
+  size_t len;
+  const char *s = luaL_checklstring(L, arg, &len);
+  return strlen(s) == len ? s : NULL;
+}
+
 /* An optional protocol name for the services database ("tcp", "udp"). */
-static const char *optproto(lua_State *L, int arg) {
-  return luaL_optstring(L, arg, NULL);
+static const char *optproto(lua_State *L, int arg, int *bad) {
+  *bad = 0;
+  if (lua_isnoneornil(L, arg)) return NULL;
+  if (totext(L, arg) == NULL) *bad = 1;
+  return lua_tostring(L, arg);
 }
 
 /* A 4-byte string or an integer in host order -> in_addr. */
@@ -146,10 +157,12 @@ static int lsock_gethostname(lua_State *L) {
 
 /* getservbyname(name [, proto]) -> port */
 static int lsock_getservbyname(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  const char *proto = optproto(L, 2);
+  const char *name = totext(L, 1);
+  int bad;
+  const char *proto = optproto(L, 2, &bad);
   struct servent se, *res = NULL;
   char buf[1024];
+  if (name == NULL || bad) return notfound(L, "unknown service");
   if (getservbyname_r(name, proto, &se, buf, sizeof buf, &res) != 0
       || res == NULL)
     return notfound(L, "unknown service");
@@ -160,9 +173,11 @@ static int lsock_getservbyname(lua_State *L) {
 /* getservbyport(port [, proto]) -> name */
 static int lsock_getservbyport(lua_State *L) {
   int port = (int)checkrange(L, 1, 65535);
-  const char *proto = optproto(L, 2);
+  int bad;
+  const char *proto = optproto(L, 2, &bad);
   struct servent se, *res = NULL;
   char buf[1024];
+  if (bad) return notfound(L, "unknown service");
   if (getservbyport_r(htons((uint16_t)port), proto, &se, buf, sizeof buf,
                       &res) != 0 || res == NULL)
     return notfound(L, "unknown service");
@@ -172,9 +187,10 @@ static int lsock_getservbyport(lua_State *L) {
 
 /* getprotobyname(name) -> number */
 static int lsock_getprotobyname(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = totext(L, 1);
   struct protoent pe, *res = NULL;
   char buf[1024];
+  if (name == NULL) return notfound(L, "unknown protocol");
   if (getprotobyname_r(name, &pe, buf, sizeof buf, &res) != 0
       || res == NULL)
     return notfound(L, "unknown protocol");
@@ -292,7 +308,7 @@ static int lsock_inet_ntop(lua_State *L) {
   else if (if_indextoname((unsigned)scope, ifname))
     lua_pushfstring(L, "%s%%%s", text, ifname);
   else
-    lua_pushfstring(L, "%s%%%d", text, (int)scope);
+    lua_pushfstring(L, "%s%%%I", text, (LUAI_UACINT)scope);
   return 1;
 }
 
@@ -323,22 +339,31 @@ static int lsock_ntohl(lua_State *L) {
 /* Legacy IPv4 calls ------------------------------------------------------- */
 
 static int lsock_gethostbyname(lua_State *L) {
-  return hostlookup(L, luaL_checkstring(L, 1), NULL);
+  const char *name = totext(L, 1);
+  if (name == NULL) {
+    luaL_pushfail(L);
+    lua_pushstring(L, hstrerror(HOST_NOT_FOUND));
+    lua_pushinteger(L, HOST_NOT_FOUND);
+    return 3;
+  }
+  return hostlookup(L, name, NULL);
 }
 
 /* gethostbyaddr(ip_text): the text, not C's binary form, as the porting
 ** code has it at hand. */
 static int lsock_gethostbyaddr(lua_State *L) {
+  const char *text = totext(L, 1);
   struct in_addr in;
-  if (inet_pton(AF_INET, luaL_checkstring(L, 1), &in) != 1)
+  if (text == NULL || inet_pton(AF_INET, text, &in) != 1)
     return notfound(L, "invalid address");
   return hostlookup(L, NULL, &in);
 }
 
 /* inet_aton(text) -> 4 bytes; accepts the old forms ("127.1", hex). */
 static int lsock_inet_aton(lua_State *L) {
+  const char *text = totext(L, 1);
   struct in_addr in;
-  if (inet_aton(luaL_checkstring(L, 1), &in) == 0)
+  if (text == NULL || inet_aton(text, &in) == 0)
     return notfound(L, "invalid address");
   lua_pushlstring(L, (const char *)&in, 4);
   return 1;
@@ -347,8 +372,9 @@ static int lsock_inet_aton(lua_State *L) {
 /* inet_addr(text) -> integer in host order.  C's inet_addr cannot tell
 ** 255.255.255.255 from an error; this one can. */
 static int lsock_inet_addr(lua_State *L) {
+  const char *text = totext(L, 1);
   struct in_addr in;
-  if (inet_aton(luaL_checkstring(L, 1), &in) == 0)
+  if (text == NULL || inet_aton(text, &in) == 0)
     return notfound(L, "invalid address");
   lua_pushinteger(L, (lua_Integer)ntohl(in.s_addr));
   return 1;

@@ -232,10 +232,12 @@ describe("lsock.tcp.connect()", function()
     assert.is_true(code < 0, tostring(code))
   end)
 
-  it("raises on a bad localaddr", function()
+  it("raises on a bad localaddr or a missing port", function()
     assert.has_error(function()
       lsock.tcp.connect("127.0.0.1", 1, { localaddr = 5 })
     end)
+    assert.error_matches(function() lsock.tcp.connect("127.0.0.1") end,
+      "port expected")
   end)
 end)
 

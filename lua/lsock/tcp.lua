@@ -15,6 +15,9 @@ local M = {}
 -- Delay, whose recommended value is 250 ms).
 M.attempt_delay = 0.25
 
+-- Attempts in flight at most (lsock.connectwait takes up to 64).
+local MAX_PENDING = 32
+
 local function issockaddr(v)
   local mt = type(v) == "userdata" and getmetatable(v)
   return mt and mt.__name == "lsock.sockaddr" or false
@@ -48,6 +51,8 @@ local function candidates(host, port, family)
   for _, h in ipairs(hosts) do
     if issockaddr(h) then
       if not family or h.family == family then list[#list + 1] = h end
+    elseif port == nil then
+      error("bad argument #2 to 'connect' (port expected)", 3)
     else
       local res, m, c = lsock.getaddrinfo(h, port,
         { family = family, socktype = "stream" })
@@ -147,7 +152,8 @@ function M.connect(host, port, opts)
   while true do
     local t = now()
     if nexti <= #list
-       and (#pending == 0 or (staggered and t >= nextstart)) then
+       and (#pending == 0
+            or (staggered and t >= nextstart and #pending < MAX_PENDING)) then
       local s, connected, code = start(list[nexti], localaddr)
       nexti = nexti + 1
       if not s then
