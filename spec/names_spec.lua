@@ -113,8 +113,13 @@ describe("lsock.getaddrinfo()", function()
   it("accepts every documented flag name", function()
     local res = assert(lsock.getaddrinfo("127.0.0.1", "80", {
       family = "inet6", socktype = "stream",
-      flags = "passive canonname numerichost numericserv v4mapped all addrconfig" }))
-    assert.is_true(#res >= 1)
+      flags = "passive canonname numerichost numericserv v4mapped all" }))
+    assert.equal("::ffff:127.0.0.1", res[1].addr.host)
+    -- addrconfig answers only for families configured beyond loopback,
+    -- which a bare container may lack: then an EAI code, never a raise.
+    local r, _, code = lsock.getaddrinfo("127.0.0.1", "80",
+      { socktype = "stream", flags = "addrconfig" })
+    assert.is_true(r ~= nil or code < 0)
   end)
 
   it("raises on bad hints and missing host and service", function()
