@@ -22,11 +22,16 @@ build = {
     ["lsock.core"] = {
       sources = {
         "csrc/addr.c",
+        "csrc/connectwait.c",
         "csrc/core.c",
+        "csrc/names.c",
         "csrc/options.c",
         "csrc/socket.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
+    ["lsock.tcp"] = "lua/lsock/tcp.lua",
+    ["lsock.udp"] = "lua/lsock/udp.lua",
+    ["lsock.unix"] = "lua/lsock/unix.lua",
   },
 }

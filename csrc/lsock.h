@@ -70,4 +70,10 @@ void lsockI_open_addr(lua_State *L);
 /* options.c: setsockopt/getsockopt from one table */
 void lsockI_open_options(lua_State *L);
 
+/* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4 */
+void lsockI_open_names(lua_State *L);
+
+/* connectwait.c: the first of several non-blocking connects to finish */
+void lsockI_open_connectwait(lua_State *L);
+
 #endif
