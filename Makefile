@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean
+.PHONY: all demo test test-asan lint deps clean doc-options
 
 all: build/lsock/core.so
 
@@ -53,10 +53,16 @@ test-asan: deps build-asan/lsock/core.so
 	  sh spec/run.sh $(BUSTED)
 
 lint: deps
-	luacheck lua spec examples bench
+	luacheck lua spec examples bench tools
 	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE $(LUA_INC) csrc
+
+# doc/options.md is generated from the option table (spec/options_spec.lua
+# fails when the committed file is stale).
+doc-options: all
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) tools/options_doc.lua > doc/options.md
 
 clean:
 	rm -rf build build-asan

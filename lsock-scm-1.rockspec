@@ -23,10 +23,12 @@ build = {
       sources = {
         "csrc/addr.c",
         "csrc/core.c",
+        "csrc/mcastopt.c",
         "csrc/options.c",
         "csrc/socket.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
+    ["lsock.multicast"] = "lua/lsock/multicast.lua",
   },
 }
