@@ -56,7 +56,7 @@ elseif mode == "recv" then
   assert(sock:setsockopt("socket", "reuseaddr", true))
   assert(sock:bind("*", port))
   if opts.timeout then sock:settimeout(tonumber(opts.timeout)) end
-  print(("listening on port %d"):format(port))
+  print(("listening on port %d"):format(sock:getsockname().port))
   io.stdout:flush()
   local n, count = 0, tonumber(opts.count)
   while not count or n < count do

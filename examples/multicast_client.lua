@@ -28,7 +28,8 @@ local sock = assert(lsock.multicast.receiver(opts.group, tonumber(opts.port), {
   interface = tonumber(interface) or interface, source = opts.source,
   timeout = tonumber(opts.timeout),
 }))
-print(("joined %s port %s on %s"):format(opts.group, opts.port, interface))
+print(("joined %s port %d on %s"):format(opts.group, sock:getsockname().port,
+                                        interface))
 io.stdout:flush()
 
 local n, count = 0, tonumber(opts.count)

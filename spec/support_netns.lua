@@ -1,10 +1,11 @@
 -- Test hosts for multicast and broadcast specs: network namespaces this
 -- process creates and deletes, so nothing is ever sent from the host's own
 -- namespace.  A pair is two namespaces joined by a veth link on
--- 10.99.0.0/24 ("a" is 10.99.0.1 and 10.99.0.3, "b" is 10.99.0.2), with
--- IPv6 link-local addresses ready (no duplicate address detection) and the
--- multicast route on the veth.  Names carry this process's pid and a
--- counter, so parallel runs never meet.  Programs run inside with
+-- 10.99.0.0/24 ("a" is 10.99.0.1 and 10.99.0.3, "b" is 10.99.0.2; in
+-- IPv6 fd99::1, fd99::3 and fd99::2), with IPv6 addresses ready at once
+-- (no duplicate address detection) and the multicast route on the veth.
+-- Names carry this process's pid and a counter, so parallel runs never
+-- meet.  Programs run inside with
 -- net:lua(...) and net:python(...), each under `timeout`.
 local M = {}
 
@@ -68,13 +69,15 @@ local function setup(net, hosts)
   local a, b = net.ns.a, net.ns.b
   must(("ip -n %s link add %s type veth peer name %s netns %s")
        :format(a, net.ifname.a, net.ifname.b, b))
-  for h, addrs in pairs { a = { "10.99.0.1/24", "10.99.0.3/24" },
-                          b = { "10.99.0.2/24" } } do
+  for h, addrs in pairs { a = { "10.99.0.1/24", "10.99.0.3/24", "fd99::1/64",
+                                "fd99::3/64" },
+                          b = { "10.99.0.2/24", "fd99::2/64" } } do
     local ns, dev = net.ns[h], net.ifname[h]
     must(("ip netns exec %s sysctl -qw net.ipv6.conf.%s.accept_dad=0")
          :format(ns, dev))
     for _, addr in ipairs(addrs) do
-      must(("ip -n %s addr add %s dev %s"):format(ns, addr, dev))
+      must(("ip -n %s addr add %s dev %s%s"):format(ns, addr, dev,
+                                                   addr:find(":") and " nodad" or ""))
     end
     must(("ip -n %s link set %s up"):format(ns, dev))
     must(("ip -n %s route add 224.0.0.0/4 dev %s"):format(ns, dev))
@@ -96,7 +99,6 @@ local function create(hosts)
   local net = setmetatable({
     ns = { a = tag .. "a", b = tag .. "b" },
     ifname = { a = tag .. "x", b = tag .. "y" },
-    ifindex = {},
     made = {},
   }, Net)
   local ok, err = pcall(setup, net, hosts)
@@ -116,6 +118,13 @@ function Net:destroy()
     run("ip netns del " .. self.made[i])
     self.made[i] = nil
   end
+end
+
+--- The interface index of host h's veth.
+function Net:ifindex(h)
+  local ok, out = self:exec(h, "cat /sys/class/net/" .. self.ifname[h] .. "/ifindex")
+  assert(ok, out)
+  return math.tointeger(tonumber(out))
 end
 
 -- The shell command that runs argv (already quoted) in host h.
