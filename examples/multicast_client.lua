@@ -9,6 +9,8 @@
 -- "lo" for an IPv6 group), port 7200; --interface joins on another one
 -- (a local address, a name or an index), --source joins source-specific.
 -- It stops after --count datagrams, or when none came for --timeout seconds.
+-- An IPv6 group over loopback needs the route Linux does not add there:
+--   ip -6 route add multicast ff00::/8 dev lo table local
 local lsock = require "lsock"
 
 local opts = { group = "225.0.0.10", port = 7200 }

@@ -10,6 +10,8 @@
 -- interface (127.0.0.1, or "lo" for an IPv6 group) with TTL 0, so nothing
 -- leaves the machine. --interface picks another interface (a local address,
 -- a name or an index) and makes the TTL 1 (this link only) unless --ttl says.
+-- An IPv6 group over loopback needs the route Linux does not add there:
+--   ip -6 route add multicast ff00::/8 dev lo table local
 local lsock = require "lsock"
 
 -- Waits `seconds`: a receive with a timeout on a socket nothing sends to

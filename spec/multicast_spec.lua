@@ -282,3 +282,59 @@ print("sent")
     assert.matches("got to everyone from 10.99.0.1", r:finish(), 1, true)
   end)
 end)
+
+-- The helpers' own results, without sending anything: these only set
+-- options on loopback and fail before any join.
+describe("lsock.multicast", function()
+  local lsock = require "lsock"
+  local mc = lsock.multicast
+
+  it("is loaded lazily from lsock", function()
+    assert.equal(require "lsock.multicast", mc)
+  end)
+
+  it("join and leave return nil, msg, errno when the system says no", function()
+    local s <close> = assert(lsock.socket("inet", "dgram"))
+    local ok, msg, err = mc.join(s, "225.0.0.10", "nosuchdev0")
+    assert.is_nil(ok)
+    assert.is_string(msg)
+    assert.equal(lsock.errno.ENODEV, err)
+    ok, msg, err = mc.leave(s, "225.0.0.10", "127.0.0.1")  -- never joined
+    assert.is_nil(ok)
+    assert.is_string(msg)
+    assert.equal(lsock.errno.EADDRNOTAVAIL, err)
+    local s6 <close> = assert(lsock.socket("inet6", "dgram"))
+    ok, msg, err = mc.join(s6, "ff12::1", "nosuchdev0", "fd99::1")
+    assert.is_nil(ok)
+    assert.is_string(msg)
+    assert.equal(lsock.errno.ENODEV, err)
+  end)
+
+  it("join raises on a malformed group", function()
+    local s <close> = assert(lsock.socket("inet", "dgram"))
+    assert.has_error(function() mc.join(s, "225.0.0.300", "127.0.0.1") end)
+  end)
+
+  it("receiver returns nil, msg, errno when the join fails", function()
+    local s, msg, err = mc.receiver("225.0.0.10", 0, { interface = "nosuchdev0" })
+    assert.is_nil(s)
+    assert.is_string(msg)
+    assert.equal(lsock.errno.ENODEV, err)
+  end)
+
+  it("sender sets ttl, loop and interface and connects to the group", function()
+    local s <close> = assert(mc.sender("225.0.0.10", 7200, {
+      ttl = 0, loop = false, interface = "127.0.0.1", timeout = 2 }))
+    assert.equal(0, s:getsockopt("ip", "multicast_ttl"))
+    assert.is_false(s:getsockopt("ip", "multicast_loop"))
+    assert.equal("127.0.0.1", s:getsockopt("ip", "multicast_if"))
+    assert.equal("225.0.0.10:7200", tostring(s:getpeername()))
+    assert.equal(2, s:gettimeout())
+  end)
+
+  it("sender returns nil, msg, errno for an unknown interface", function()
+    local s, _, err = mc.sender("ff12::1", 7200, { interface = "nosuchdev0" })
+    assert.is_nil(s)
+    assert.equal(lsock.errno.ENODEV, err)
+  end)
+end)
