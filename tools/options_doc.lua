@@ -49,7 +49,10 @@ say("  keeps timeouts in clock ticks and `defer_accept` as a retransmission coun
 say("  so these read back a little differently from what was set.")
 say("")
 say("Columns: *get*/*set* say which calls the option allows; *value* is the Lua")
-say("value it takes and gives.")
+say("value it takes and gives. `lsock.options()` returns the same rows as an array")
+say("of `{level=, name=, constant=, kind=, value=, get=, set=, levelnum=, optnum=}`")
+say("(this page is generated from it). Linux also has options that are not here;")
+say("reach them by number, raw.")
 
 for _, sec in ipairs(sections) do
   local level, cname, man = sec[1], sec[2], sec[3]
