@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean
+.PHONY: all demo test test-asan lint deps clean doc-options
 
 all: build/lsock/core.so
 
@@ -55,11 +55,17 @@ test-asan: deps build-asan/lsock/core.so
 	  sh spec/run.sh $(BUSTED)
 
 lint: deps
-	luacheck lua spec examples bench
+	luacheck lua spec examples bench tools
 	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
 	@# Lua's headers are left out: cppcheck trips on luaconf.h's #error.
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE csrc
+
+# doc/options.md is generated from the option table (spec/options_spec.lua
+# fails when the committed file is stale).
+doc-options: all
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) tools/options_doc.lua > doc/options.md
 
 clean:
 	rm -rf build build-asan

@@ -24,6 +24,7 @@ build = {
         "csrc/addr.c",
         "csrc/connectwait.c",
         "csrc/core.c",
+        "csrc/mcastopt.c",
         "csrc/names.c",
         "csrc/options.c",
         "csrc/socket.c",
@@ -33,5 +34,6 @@ build = {
     ["lsock.tcp"] = "lua/lsock/tcp.lua",
     ["lsock.udp"] = "lua/lsock/udp.lua",
     ["lsock.unix"] = "lua/lsock/unix.lua",
+    ["lsock.multicast"] = "lua/lsock/multicast.lua",
   },
 }
