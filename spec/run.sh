@@ -18,7 +18,7 @@ fi
 rc=$?
 cat "$log"
 # busted's summary: "12 successes / 0 failures / 1 error / 0 pending : 1.2 seconds"
-summary=$(grep -E '^[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors?' "$log" | tail -n 1)
+summary=$(grep -aE '^[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors?' "$log" | tail -n 1)
 if [ -z "$summary" ]; then
   echo "busted printed no summary (exit $rc)"
   echo "0 passed, 1 failed"
