@@ -25,8 +25,10 @@ build = {
         "csrc/core.c",
         "csrc/options.c",
         "csrc/socket.c",
+        "csrc/stream.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
+    ["lsock.stream"] = "lua/lsock/stream.lua",
   },
 }

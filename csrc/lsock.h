@@ -70,4 +70,7 @@ void lsockI_open_addr(lua_State *L);
 /* options.c: setsockopt/getsockopt from one table */
 void lsockI_open_options(lua_State *L);
 
+/* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
+void lsockI_open_stream(lua_State *L);
+
 #endif

@@ -10,7 +10,10 @@
 -- nothing.  When the socket times out (or fails) in the middle of a read,
 -- every byte received so far stays in the buffer for the next read.
 -- @module lsock.stream
+local core = require "lsock.core"
+
 local M = {}
+local cstream = core._stream
 
 local byte, find, format, sub = string.byte, string.find, string.format, string.sub
 local concat, mathtype, select, type = table.concat, math.type, select, type
@@ -19,91 +22,19 @@ local MAXLINE = 64 * 1024      -- default opts.maxline
 local RECVSIZE = 64 * 1024     -- bytes asked of each recv
 local VBUFSIZE = 8192          -- default write buffer (setvbuf "full")
 local MAXLENNUM = 200          -- longest numeral read by "n", as liolib
-local CR = 13
 
 local Stream = {}
 Stream.__index = Stream
 Stream.__name = "lsock.stream"
 
 
--- The read buffer --------------------------------------------------------
--- `s` holds the bytes, `pos` the first unread one.  `mark` (if set) is the
--- start of the read in progress, kept when `s` is trimmed so that a failed
--- read can be rewound; `scan` is where the next search for "\n" starts, so
--- that a long line arriving in many pieces is searched once.
-
-local Buffer = {}
-Buffer.__index = Buffer
-
-local function newbuffer()
-  return setmetatable({ s = "", pos = 1, scan = 1, mark = false }, Buffer)
-end
-
-function Buffer:len()
-  return #self.s - self.pos + 1
-end
-
-function Buffer:append(data)
-  local s, keep = self.s, self.mark or self.pos
-  if keep > #s then
-    self.s, self.pos, self.scan = data, 1, 1
-    if self.mark then self.mark = 1 end
-    return
-  end
-  local shift = keep - 1
-  self.s = sub(s, keep) .. data
-  self.pos, self.scan = self.pos - shift, self.scan - shift
-  if self.mark then self.mark = 1 end
-end
-
---- The next line if a whole one is buffered (consumed), false if more data
--- is needed, nil if the line is already longer than maxline.
-function Buffer:line(chop, maxline)
-  local s, pos = self.s, self.pos
-  local e = find(s, "\n", self.scan, true)
-  if not e then
-    self.scan = #s + 1
-    local n = #s - pos + 1
-    -- a final CR may be the start of a CRLF: it is not content yet
-    if n > maxline and (n > maxline + 1 or byte(s, #s) ~= CR) then return nil end
-    return false
-  end
-  local last = e
-  if chop or e - pos > maxline then
-    local cr = e > pos and byte(s, e - 1) == CR
-    if e - pos - (cr and 1 or 0) > maxline then return nil end
-    if chop then last = cr and e - 2 or e - 1 end
-  end
-  self.pos, self.scan = e + 1, e + 1
-  return sub(s, pos, last)
-end
-
-function Buffer:take(n)
-  local s, pos = self.s, self.pos
-  local e = pos + n - 1
-  if e > #s then e = #s end
-  self.pos = e + 1
-  if self.scan < e + 1 then self.scan = e + 1 end
-  return sub(s, pos, e)
-end
-
---- The i-th unread byte (1-based) as a number, or nil.
-function Buffer:peek(i)
-  return byte(self.s, self.pos + i - 1)
-end
-
-function Buffer:setmark()
-  self.mark = self.pos
-end
-
-function Buffer:unmark()
-  self.mark = false
-end
-
-function Buffer:rewind()
-  self.pos, self.scan, self.mark = self.mark, self.mark, false
-end
-
+-- The read buffer ------------------------------------------------------
+-- A C userdata (csrc/stream.c): buf:append(data), buf:len(),
+-- buf:line(chop) (the next whole line, false if more is needed, nil if it
+-- passes maxline), buf:take(n), buf:peek(i) (a byte), and buf:setmark(),
+-- buf:unmark(), buf:rewind() to undo a read that failed.  The stream keeps
+-- it in self.buf and, for the C fast paths of read() and lines(), in
+-- self[1] (false once closed).
 
 -- Helpers ------------------------------------------------------------------
 
@@ -154,7 +85,7 @@ end
 local function readline(self, chop)
   local buf = self.buf
   while true do
-    local line = buf:line(chop, self.maxline)
+    local line = buf:line(chop)
     if line then return line end
     if line == nil then return nil, "line too long" end
     local ok, err, code = fill(self)
@@ -256,59 +187,70 @@ local function readnumber(self)
   return tonumber(text)
 end
 
-local function readformat(self, f, argn)
+-- A format as one of "l" "L" "a" "n" or a count, or raise as io does.
+local READERS = { l = true, L = true, a = true, n = true }
+local function checkformat(f, argn)
   if mathtype(f) then
     local n = math.tointeger(f)
     if not n then
-      error(format("bad argument #%d to 'read' (number has no integer representation)", argn), 3)
+      error(format("bad argument #%d to 'read' (number has no integer representation)", argn), 4)
     elseif n < 0 then
-      error(format("bad argument #%d to 'read' (negative count)", argn), 3)
+      error(format("bad argument #%d to 'read' (negative count)", argn), 4)
     end
-    return readcount(self, n)
+    return n
   end
   if type(f) ~= "string" then
     error(format("bad argument #%d to 'read' (string expected, got %s)", argn,
-      f == nil and "no value" or type(f)), 3)
+      f == nil and "nil" or type(f)), 4)
   end
   if byte(f) == 42 then f = sub(f, 2) end   -- "*l" as in Lua 5.1-5.3
   local k = sub(f, 1, 1)
-  if k == "l" then return readline(self, true)
-  elseif k == "L" then return readline(self, false)
-  elseif k == "a" then return readall(self)
-  elseif k == "n" then return readnumber(self)
-  end
-  error(format("bad argument #%d to 'read' (invalid format)", argn), 3)
+  if not READERS[k] then error(format("bad argument #%d to 'read' (invalid format)", argn), 4) end
+  return k
 end
 
-
--- Methods ------------------------------------------------------------------
+local function readformat(self, f)
+  if f == "l" then return readline(self, true)
+  elseif f == "L" then return readline(self, false)
+  elseif f == "a" then return readall(self)
+  elseif f == "n" then return readnumber(self)
+  end
+  return readcount(self, f)
+end
 
 --- Read by Lua io formats: `"l"` (line without its LF or CRLF, the
 -- default), `"L"` (line with it), `"a"` (all until the peer shuts down),
 -- `"n"` (a numeral), or a count (up to n bytes; fewer only at end of
--- stream).
+-- stream).  Formats may start with "*" as in older Lua.
+-- @function read
 -- @param ... formats
 -- @return one value per format; nil for the first that meets end of
 -- stream (and no more), as io does.  `nil, "line too long"` when a line
 -- passes `maxline`; `nil, msg, errno` (`nil, "timeout", ETIMEDOUT`) when
--- the socket fails: then nothing is consumed, all data stays buffered.
-function Stream:read(...)
+-- the socket fails: then this read consumed nothing, all data stays
+-- buffered.  Bad formats raise before anything is read.
+local function luaread(self, ...)
   checkopen(self, "read")
   local nf = select("#", ...)
   if nf == 0 then return readline(self, true) end
   local buf = self.buf
   if nf == 1 then
-    local f = ...
+    local f = checkformat(..., 1)
     if f == "l" then return readline(self, true) end
     buf:setmark()
-    local v, err, code = readformat(self, f, 1)
-    if v == nil and err then buf:rewind() else buf:unmark() end
-    return v, err, code
+    local v, err, code = readformat(self, f)
+    if v == nil and err then
+      buf:rewind()
+      return nil, err, code
+    end
+    buf:unmark()
+    return v
   end
   local out = {}
+  for i = 1, nf do out[i] = checkformat((select(i, ...)), i) end
   buf:setmark()
   for i = 1, nf do
-    local v, err, code = readformat(self, (select(i, ...)), i)
+    local v, err, code = readformat(self, out[i])
     if v == nil then
       if err then
         buf:rewind()
@@ -323,6 +265,7 @@ function Stream:read(...)
   buf:unmark()
   return table.unpack(out, 1, nf)
 end
+Stream.read = cstream.reader(luaread)
 
 --- An iterator over reads with the given formats (default `"l"`), for
 -- `for line in st:lines() do`.  It ends at end of stream and raises the
@@ -332,12 +275,12 @@ function Stream:lines(...)
   checkopen(self, "lines")
   local nf = select("#", ...)
   if nf == 0 then
-    return function()
+    return cstream.lines(self, function()
       if self.closed then error("stream is already closed", 2) end
       local line, err = readline(self, true)
       if line == nil and err then error(err, 0) end
       return line
-    end
+    end)
   end
   local fmts = table.pack(...)
   return function()
@@ -424,7 +367,7 @@ end
 function Stream:close()
   if self.closed then return true end
   local ok, err, code = flushw(self)
-  self.closed = true
+  self.closed, self[1] = true, false
   self.sock:close()
   if not ok then return nil, err, code end
   return true
@@ -492,12 +435,15 @@ function M.wrap(sock, opts)
     error(format("bad argument #2 to 'wrap' (table expected, got %s)", type(opts)), 2)
   end
   opts = opts or {}
+  local maxline = checkpositive(opts, "maxline", MAXLINE)
+  local buf = cstream.buffer(maxline)
   return setmetatable({
+    buf,
     sock = sock,
-    buf = newbuffer(),
+    buf = buf,
     eof = false,
     closed = false,
-    maxline = checkpositive(opts, "maxline", MAXLINE),
+    maxline = maxline,
     recvsize = checkpositive(opts, "bufsize", RECVSIZE),
     wbuf = {}, wn = 0, wlen = 0,
     vmode = "full", vsize = VBUFSIZE,
