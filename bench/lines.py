@@ -34,14 +34,14 @@ def payload(n):
     return line * n
 
 
-def trial(cmd, data, nlines):
+def trial(cmd, data, nlines, env=None):
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
     srv.settimeout(30)
     port = srv.getsockname()[1]
     argv = [str(port) if a is None else a for a in cmd]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     try:
         conn, _ = srv.accept()
         t0 = time.monotonic()
@@ -65,29 +65,46 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1000000)
     ap.add_argument("--trials", type=int, default=7)
+    ap.add_argument("--lua-only", metavar="DIR",
+                    help="also run lines() with DIR/lsock/stream.lua, e.g. the "
+                    "all-Lua version: git show e03d523:lua/lsock/stream.lua")
     args = ap.parse_args()
     data = payload(args.lines)
-    results = {name: [] for name, _ in READERS}
+    readers = [(name, cmd, None) for name, cmd in READERS]
+    if args.lua_only:
+        env = dict(os.environ)
+        env["LUA_PATH"] = "%s/?.lua;%s" % (args.lua_only, env.get("LUA_PATH", ";;"))
+        for how in ("read", "lines"):
+            readers.append(("all-Lua stream %s" % how,
+                            ["lua5.4", "bench/lines_lsock.lua", None, how], env))
+    results = {name: [] for name, _, _ in readers}
     load0 = os.getloadavg()
     for _ in range(args.trials):
-        for name, cmd in READERS:
-            results[name].append(trial(cmd, data, args.lines))
+        for name, cmd, env in readers:
+            results[name].append(trial(cmd, data, args.lines, env))
     load1 = os.getloadavg()
     rate = {n: statistics.median(r for r, _ in v) for n, v in results.items()}
+    cpu = {n: statistics.median(c for _, c in v) for n, v in results.items()}
     c_rate, ls_rate = rate[READERS[0][0]], rate[READERS[1][0]]
+    c_cpu, ls_cpu = cpu[READERS[0][0]], cpu[READERS[1][0]]
     print("%d lines of 64 bytes over 127.0.0.1, %d trials, medians" %
           (args.lines, args.trials))
     print("%s, %s, %d CPUs, load average %.2f before, %.2f after" %
           (platform.node(), platform.release(), os.cpu_count(), load0[0], load1[0]))
     print()
-    print("| reader | lines/s (median) | min..max | reader CPU s | vs C | vs LuaSocket |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| reader | lines/s | min..max | vs C | vs LuaSocket "
+          "| reader CPU s | CPU: vs C | CPU: vs LuaSocket |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, v in results.items():
         rs = [r for r, _ in v]
-        print("| %s | %.0f | %.0f..%.0f | %.3f | %.2fx | %.2fx |" %
-              (name, rate[name], min(rs), max(rs),
-               statistics.median(c for _, c in v), rate[name] / c_rate,
-               rate[name] / ls_rate))
+        print("| %s | %.2fM | %.2fM..%.2fM | %.2fx | %.2fx | %.3f | %.2fx | %.2fx |" %
+              (name, rate[name] / 1e6, min(rs) / 1e6, max(rs) / 1e6,
+               rate[name] / c_rate, rate[name] / ls_rate,
+               cpu[name], c_cpu / cpu[name], ls_cpu / cpu[name]))
+    print()
+    print("lines/s: wall clock from accept to the reader's report; vs: ratio "
+          "of medians (higher is faster).  CPU: the reader's own CPU time "
+          "(os.clock / clock()), less sensitive to other load.")
 
 
 if __name__ == "__main__":

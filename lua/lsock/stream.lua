@@ -439,6 +439,7 @@ function M.wrap(sock, opts)
   local buf = cstream.buffer(maxline)
   return setmetatable({
     buf,
+    read = Stream.read,   -- in the object: saves the metatable hop per line
     sock = sock,
     buf = buf,
     eof = false,
