@@ -83,6 +83,71 @@ describe("stream:read()", function()
   end)
 end)
 
+describe("stream:read() against io, with random pieces and timeouts", function()
+  -- A socket stand-in that hands out data in pieces of random size and
+  -- times out at random: retrying each read until it does not time out
+  -- must give exactly what io gives on the whole data.  Long data in big
+  -- pieces makes the buffer move its bytes down and grow.
+  local ALPHABET = "ab1 2\n\n-.0x9e\0\t+"
+  local FMTS = { "l", "L", "n", 0, 1, 3, 10, "a" }
+
+  local function randomdata(len)
+    local t = {}
+    for i = 1, len do
+      local k = math.random(#ALPHABET)
+      t[i] = ALPHABET:sub(k, k)
+    end
+    return table.concat(t)
+  end
+
+  local function piecewise(data, maxpiece)
+    local pos = 1
+    return {
+      recv = function(_, n)
+        if math.random() < 0.3 then return nil, "timeout", ETIMEDOUT end
+        local k = math.min(n, math.random(maxpiece))
+        local piece = data:sub(pos, pos + k - 1)
+        pos = pos + #piece
+        return piece
+      end,
+      sendall = function(_, d) return #d end,
+      close = function() return true end,
+    }
+  end
+
+  it("gives io's results for 300 random data and format sequences", function()
+    math.randomseed(7)
+    for i = 1, 300 do
+      local long = i % 3 == 0
+      local data = randomdata(long and math.random(4000, 12000) or math.random(0, 120))
+      local calls = {}
+      for c = 1, long and 400 or math.random(1, 8) do
+        local call = {}
+        for f = 1, math.random(1, 3) do
+          call[f] = FMTS[math.random(#FMTS - (math.random() < 0.9 and 1 or 0))]
+        end
+        calls[c] = call
+      end
+      local name = S.tmpfile(data)
+      local f = assert(io.open(name, "rb"))
+      local st = stream.wrap(piecewise(data, long and 5000 or 7))
+      for _, call in ipairs(calls) do
+        local want = table.pack(f:read(table.unpack(call)))
+        local got
+        for _ = 1, 1000 do
+          got = table.pack(st:read(table.unpack(call)))
+          if got[2] ~= "timeout" then break end
+        end
+        assert.are.equal(show({ want }), show({ got }),
+          ("data %q formats {%s}"):format(data, table.concat(call, ",")))
+      end
+      f:close()
+      os.remove(name)
+      st:close()
+    end
+  end)
+end)
+
 describe("stream lines split across TCP segments", function()
   it("reassembles lines a python3 peer sends one byte at a time", function()
     local l, port = S.listener()
