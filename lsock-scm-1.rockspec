@@ -22,13 +22,20 @@ build = {
     ["lsock.core"] = {
       sources = {
         "csrc/addr.c",
+        "csrc/connectwait.c",
         "csrc/core.c",
+        "csrc/mcastopt.c",
+        "csrc/names.c",
         "csrc/options.c",
         "csrc/socket.c",
         "csrc/stream.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
+    ["lsock.tcp"] = "lua/lsock/tcp.lua",
+    ["lsock.udp"] = "lua/lsock/udp.lua",
+    ["lsock.unix"] = "lua/lsock/unix.lua",
+    ["lsock.multicast"] = "lua/lsock/multicast.lua",
     ["lsock.stream"] = "lua/lsock/stream.lua",
   },
 }

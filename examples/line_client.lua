@@ -19,29 +19,14 @@ if not (host and port and timeout) then
   os.exit(2)
 end
 
--- getaddrinfo -> socket -> connect, trying each answer in turn.
-local function connect()
-  local ais, msg = lsock.getaddrinfo(host, port, { socktype = "stream" })
-  if not ais then return nil, msg end
-  for _, ai in ipairs(ais) do
-    local s, err = lsock.socket(ai.family, "stream")
-    if s then
-      s:settimeout(timeout)
-      local ok
-      ok, err = s:connect(ai.addr)
-      if ok then return s end
-      s:close()
-    end
-    msg = err
-  end
-  return nil, msg
-end
-
-local sock, err = connect()
+-- Every address of host in turn (IPv6 and IPv4); then each wait for the
+-- server is bounded by the timeout.
+local sock, err = lsock.tcp.connect(host, port, { timeout = timeout })
 if not sock then
   io.stderr:write("line_client: ", tostring(err), "\n")
   os.exit(1)
 end
+sock:settimeout(timeout)
 
 local st <close> = stream.wrap(sock)
 for line in io.lines() do

@@ -594,4 +594,27 @@ describe("a real peer", function()
     p:close()
     assert.are.equal("HELLO\nLINE SERVER\n", got)
   end)
+
+  it("nc -l: examples/line_client.lua sends its lines and prints the replies", function()
+    local reply = S.tmpfile("PONG\nbye\n")
+    local nc = S.spawn(S.ENV .. "nc -N -lv 127.0.0.1 0 < " .. reply)
+    finally(function() nc:kill(); os.remove(reply) end)
+    local port
+    for _ = 1, 20 do
+      local line = nc.out:read("l")
+      port = line and line:match("Listening on %S+ (%d+)")
+      if port or not line then break end
+    end
+    assert.is_truthy(port, "nc did not say its port")
+    local input = S.tmpfile("ping\n")
+    finally(function() os.remove(input) end)
+    local p = assert(io.popen(("lua5.4 examples/line_client.lua 127.0.0.1 %s 5 < %s 2>&1")
+      :format(port, input)))
+    local got = p:read("a")
+    p:close()
+    assert.are.equal("PONG\nbye\n", got)
+    local heard = {}
+    for line in nc.out:lines() do heard[#heard + 1] = line end
+    assert.are.same({ "ping" }, { heard[#heard] })
+  end)
 end)
