@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean doc-options
+.PHONY: all demo test test-asan lint deps clean doc-options bench-lines
 
 all: build/lsock/core.so
 
@@ -69,3 +69,13 @@ doc-options: all
 
 clean:
 	rm -rf build build-asan
+
+# Issue 7's benchmark: lines/s of lsock.stream vs LuaSocket vs C fgets.
+build/bench/lines_fgets: bench/lines_fgets.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $<
+
+bench-lines: deps all build/bench/lines_fgets
+	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  python3 bench/lines.py $(BENCH_ARGS)

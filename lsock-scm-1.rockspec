@@ -28,6 +28,7 @@ build = {
         "csrc/names.c",
         "csrc/options.c",
         "csrc/socket.c",
+        "csrc/stream.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
@@ -35,5 +36,6 @@ build = {
     ["lsock.udp"] = "lua/lsock/udp.lua",
     ["lsock.unix"] = "lua/lsock/unix.lua",
     ["lsock.multicast"] = "lua/lsock/multicast.lua",
+    ["lsock.stream"] = "lua/lsock/stream.lua",
   },
 }

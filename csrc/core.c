@@ -252,6 +252,7 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_options(L);
   lsockI_open_names(L);
   lsockI_open_connectwait(L);
+  lsockI_open_stream(L);
   lua_pushliteral(L, "lsock 0.1");
   lua_setfield(L, -2, "_VERSION");
   return 1;

@@ -113,4 +113,7 @@ int lsockI_encodemcast(lua_State *L, const char *option, LsockKind kind,
                        int *optname, LsockOptval *v, socklen_t *len);
 void lsockI_pushin4(lua_State *L, const struct in_addr *a);
 
+/* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
+void lsockI_open_stream(lua_State *L);
+
 #endif
