@@ -22,8 +22,13 @@ build = {
     ["lsock.core"] = {
       sources = {
         "csrc/addr.c",
+        "csrc/checksum.c",
+        "csrc/cmsg.c",
         "csrc/core.c",
+        "csrc/msg.c",
         "csrc/options.c",
+        "csrc/sendfile.c",
+        "csrc/sigio.c",
         "csrc/socket.c",
       },
     },

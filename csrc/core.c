@@ -250,6 +250,10 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_socket(L);
   lsockI_open_addr(L);
   lsockI_open_options(L);
+  lsockI_open_msg(L);
+  lsockI_open_checksum(L);
+  lsockI_open_sendfile(L);
+  lsockI_open_sigio(L);
   lua_pushliteral(L, "lsock 0.1");
   lua_setfield(L, -2, "_VERSION");
   return 1;
