@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean
+.PHONY: all demo test test-asan lint deps clean bench-udp
 
 all: build/lsock/core.so
 
@@ -57,6 +57,13 @@ lint: deps
 	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE $(LUA_INC) csrc
+
+# UDP receive cost (bench/RESULTS-udp.md); needs LuaSocket to compare.
+bench-udp: deps all
+	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
+	$(CC) -O2 -Wall -Wextra -o build/udp_bench bench/udp_bench.c
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) bench/udp_bench.lua $(ROUNDS)
 
 clean:
 	rm -rf build build-asan

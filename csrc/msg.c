@@ -47,11 +47,16 @@ typedef struct Ctl {
 
 #define ctlbuf(c)  ((unsigned char *)((c) + 1))
 
-/* Scratch memory kept between batch calls (upvalue 2 of the batch
-** methods), so a batch of 64 datagrams costs no allocation. */
+/* Receive memory kept between calls (upvalue 2 of the methods), so a
+** recvmsg or a batch of 64 datagrams allocates only what it returns: a
+** luaL_Buffer above LUAL_BUFFERSIZE costs a box userdata per call, which
+** doubled the cost of a small datagram (bench/RESULTS-udp.md).  'busy'
+** while results are built from it: a finalizer run by the allocations
+** may call us again, and then gets a buffer of its own. */
 typedef struct Scratch {
   void *p;
   size_t cap;
+  int busy;
 } Scratch;
 
 
@@ -179,8 +184,12 @@ static int checkfd(lua_State *L, int idx, int arg) {
   return fileno(f->f);
 }
 
-static void *scratch(lua_State *L, size_t size) {
+/* 'size' bytes of scratch; when it is busy, a temporary userdata that
+** is pushed (so callers leave one more value on the stack, harmlessly). */
+static void *scratch(lua_State *L, size_t size, Scratch **owner) {
   Scratch *sc = (Scratch *)lua_touserdata(L, lua_upvalueindex(2));
+  *owner = NULL;
+  if (sc->busy) return lua_newuserdatauv(L, size ? size : 1, 0);
   if (sc->cap < size) {
     void *ud;
     lua_Alloc f = lua_getallocf(L, &ud);
@@ -189,7 +198,12 @@ static void *scratch(lua_State *L, size_t size) {
     sc->p = p;
     sc->cap = size;
   }
+  *owner = sc;
   return sc->p;
+}
+
+static void setbusy(Scratch *sc, int busy) {
+  if (sc) sc->busy = busy;
 }
 
 static int scratch_gc(lua_State *L) {
@@ -264,13 +278,13 @@ static int meth_recvmsg(lua_State *L) {
   size_t size = checksize(L, 2, s, flags);
   struct msghdr m;
   struct iovec iov;
-  luaL_Buffer b;
+  Scratch *sc;
   Ctl *ctl;
   Addr a;
   ssize_t n;
   luaL_argcheck(L, anc >= 0 && anc <= MAX_ANCSIZE, 3, "out of range");
   ctl = newctl(L, (size_t)anc);
-  iov.iov_base = luaL_buffinitsize(L, &b, size);
+  iov.iov_base = scratch(L, size, &sc);
   iov.iov_len = size;
   /* TCP discards the bytes of a MSG_TRUNC read without storing them. */
   if ((flags & MSG_TRUNC) && s->type == SOCK_STREAM)
@@ -288,8 +302,10 @@ static int meth_recvmsg(lua_State *L) {
   ctl->len = m.msg_controllen;
   ctl->owns = 1;  /* from here a raised error closes the descriptors */
   a.len = m.msg_namelen;
-  /* With MSG_TRUNC a datagram's real length may exceed the buffer. */
-  luaL_pushresultsize(&b, (size_t)n > size ? size : (size_t)n);
+  /* With MSG_TRUNC a datagram's real length may exceed the buffer.  The
+  ** bytes are copied before anything else can run. */
+  lua_pushlstring(L, (const char *)iov.iov_base,
+                  (size_t)n > size ? size : (size_t)n);
   lsockI_pushcmsgs(L, &m);
   lua_pushinteger(L, m.msg_flags & ~MSG_CMSG_CLOEXEC);
   pushname(L, s, &a);
@@ -355,8 +371,8 @@ static int meth_recvfds(lua_State *L) {
   struct msghdr m;
   struct iovec iov;
   struct cmsghdr *c;
-  luaL_Buffer b;
   lua_Integer got = 0;
+  Scratch *sc;
   Ctl *ctl;
   ssize_t n;
   luaL_argcheck(L, maxfds >= 0 && maxfds <= 253, 3, "out of range");
@@ -364,7 +380,7 @@ static int meth_recvfds(lua_State *L) {
   anc = CMSG_SPACE((size_t)maxfds * sizeof(int))
         + CMSG_SPACE(sizeof(struct ucred));
   ctl = newctl(L, anc);
-  iov.iov_base = luaL_buffinitsize(L, &b, size);
+  iov.iov_base = scratch(L, size, &sc);
   iov.iov_len = size;
   memset(&m, 0, sizeof m);
   m.msg_iov = &iov;
@@ -379,7 +395,8 @@ static int meth_recvfds(lua_State *L) {
   closerights(ctlbuf(ctl), ctl->len, (size_t)maxfds, (size_t)-1);
   ctl->nfds = (size_t)maxfds;
   ctl->owns = 1;
-  luaL_pushresultsize(&b, (size_t)n > size ? size : (size_t)n);
+  lua_pushlstring(L, (const char *)iov.iov_base,
+                  (size_t)n > size ? size : (size_t)n);
   lua_createtable(L, 1, 0);
   for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
     size_t i, k;
@@ -396,6 +413,7 @@ static int meth_recvfds(lua_State *L) {
   }
   lua_pushinteger(L, m.msg_flags & ~MSG_CMSG_CLOEXEC);
   ctl->owns = 0;
+  (void)sc;
   return 3;
 }
 
@@ -420,6 +438,7 @@ static int meth_sendmmsg(lua_State *L) {
   struct mmsghdr *msgs;
   struct iovec *iov;
   Addr *addrs, one;
+  Scratch *sc;
   double dl = -1;
   luaL_checktype(L, 2, LUA_TTABLE);
   cnt = (lua_Integer)lua_rawlen(L, 2);
@@ -432,8 +451,9 @@ static int meth_sendmmsg(lua_State *L) {
     if ((r = lsockI_getaddr(L, 3, s, &one, &nargs)) != 0) return r;
   }
   flags = lsockI_checkflags(L, 3 + nargs, 0) | MSG_NOSIGNAL;
+  lua_settop(L, 3 + nargs);  /* scratch may push */
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
-                                   + sizeof *iov + sizeof *addrs));
+                                   + sizeof *iov + sizeof *addrs), &sc);
   iov = (struct iovec *)(msgs + cnt);
   addrs = (Addr *)(iov + cnt);
   memset(msgs, 0, (size_t)cnt * sizeof *msgs);
@@ -486,13 +506,14 @@ static int meth_recvmmsg(lua_State *L) {
   struct iovec *iov;
   struct sockaddr_storage *names;
   char *data;
+  Scratch *sc;
   double dl = -1;
   luaL_argcheck(L, cnt >= 1 && cnt <= MAX_BATCH, 2, "count out of range");
   luaL_argcheck(L, n >= 0 && (size_t)n * (size_t)cnt <= MAX_BATCH_BYTES, 3,
                 "size out of range");
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
                                    + sizeof *iov + sizeof *names
-                                   + (size_t)n));
+                                   + (size_t)n), &sc);
   iov = (struct iovec *)(msgs + cnt);
   names = (struct sockaddr_storage *)(iov + cnt);
   data = (char *)(names + cnt);
@@ -516,6 +537,7 @@ static int meth_recvmmsg(lua_State *L) {
     if ((err = waitretry(s, err, recvevents(flags), flags, &dl)) != 0)
       return pushfail(L, err);
   }
+  setbusy(sc, 1);  /* until the last datagram is copied out */
   lua_createtable(L, r, 0);  /* data */
   lua_createtable(L, r, 0);  /* senders */
   lua_pushnil(L);            /* the last sender pushed */
@@ -541,6 +563,7 @@ static int meth_recvmmsg(lua_State *L) {
     }
     lua_rawseti(L, -3, i + 1);
   }
+  setbusy(sc, 0);
   lua_pop(L, 1);
   return 2;
 }
@@ -565,18 +588,15 @@ static const luaL_Reg methods[] = {
   {"recvmsg", meth_recvmsg},
   {"sendfds", meth_sendfds},
   {"recvfds", meth_recvfds},
+  {"sendmmsg", meth_sendmmsg},
+  {"recvmmsg", meth_recvmmsg},
   {"atmark", meth_atmark},
   {NULL, NULL}
 };
 
-/* The batch methods: upvalue 1 the socket metatable, 2 the scratch. */
-static const luaL_Reg batchmethods[] = {
-  {"sendmmsg", meth_sendmmsg},
-  {"recvmmsg", meth_recvmmsg},
-  {NULL, NULL}
-};
-
-/* Called with the module table on top: adds the methods to sockets. */
+/* Called with the module table on top: adds the methods to sockets, each
+** with upvalue 1 the socket metatable (lsockI_checksock) and 2 the
+** scratch memory. */
 void lsockI_open_msg(lua_State *L) {
   Scratch *sc;
   luaL_newmetatable(L, LSOCK_CTL);
@@ -585,15 +605,15 @@ void lsockI_open_msg(lua_State *L) {
   lua_pop(L, 1);
   luaL_getmetatable(L, LSOCK_SOCKET);
   lua_getfield(L, -1, "__index");
-  lsockI_addmethods(L, methods);
   luaL_getmetatable(L, LSOCK_SOCKET);
   sc = (Scratch *)lua_newuserdatauv(L, sizeof *sc, 0);
   sc->p = NULL;
   sc->cap = 0;
+  sc->busy = 0;
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, scratch_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
-  luaL_setfuncs(L, batchmethods, 2);
+  luaL_setfuncs(L, methods, 2);
   lua_pop(L, 2);
 }

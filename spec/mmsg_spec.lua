@@ -106,6 +106,33 @@ print("sent")
     assert.equal("", as[1].path)
   end)
 
+  it("survives a finalizer that receives while a batch is being built", function()
+    local r, c, r2 = S.udp(), S.udp(), S.udp()
+    local armed = true
+    finally(function() armed = false; r:close(); c:close(); r2:close() end)
+    r2:settimeout(0)
+    -- each collection cycle runs this, inside recvmmsg's own allocations;
+    -- its big receive would move the shared buffer if it were not set aside
+    local calls = 0
+    local function arm()
+      setmetatable({}, {__gc = function()
+        if not armed then return end
+        calls = calls + 1
+        r2:recvmmsg(64, 65535)
+        arm()
+      end})
+    end
+    arm()
+    for _ = 1, 100 do
+      local batch = {}
+      for i = 1, 64 do batch[i] = string.rep(string.char(64 + i % 26), 100 + i) end
+      assert.equal(64, c:sendmmsg(batch, r:getsockname()))
+      local got = drain(r, 64, 2000)
+      assert.same(batch, got)
+    end
+    assert.is_true(calls > 0)
+  end)
+
   it("raises on bad arguments", function()
     local r = S.udp()
     finally(function() r:close() end)
