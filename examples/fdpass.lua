@@ -1,17 +1,18 @@
 -- fdpass.lua: a parent accepts TCP connections and hands each one to a
 -- child process over a unix socket with SCM_RIGHTS; the child serves it.
 --
---   lua5.4 examples/fdpass.lua [port [count]]
+--   lua5.4 examples/fdpass.lua [port [count]] [--spawn]
 --
--- The parent listens on 127.0.0.1 (port 0: any; it prints the port), and
--- starts the child as a second lua5.4 running this file with --child.
--- Without fork (the Lua layer need not have it) the two meet on a unix
--- seqpacket socket in the abstract namespace instead of a socketpair: the
--- passing is the same, and seqpacket keeps each message whole.  For each
--- connection the parent sends the descriptor with sendfds and closes its
--- own copy; the child wraps what recvfds gives with lsock.fromfd, answers
--- one line and closes it.  After count connections (default 3) the
--- parent says "bye" and both exit.
+-- The parent listens on 127.0.0.1 (port 0: any; it prints the port).
+-- With lsock.fork it makes a seqpacket socketpair and forks: the child
+-- keeps one end.  With --spawn (or without lsock.fork) the child is a
+-- second lua5.4 running this file with --child, not related to the
+-- parent's descriptors at all, and the two meet on a unix seqpacket
+-- socket in the abstract namespace: the passing is the same.  Seqpacket
+-- keeps each message whole.  For each connection the parent sends the
+-- descriptor with sendfds and closes its own copy; the child wraps what
+-- recvfds gives with lsock.fromfd, answers one message and closes it.
+-- After count connections (default 3) the parent says "bye" and both exit.
 local lsock = require "lsock"
 
 local function pid()
@@ -21,9 +22,8 @@ local function pid()
   return n
 end
 
-local function child(name)
-  local ctl = assert(lsock.socket("unix", "seqpacket"))
-  assert(ctl:connect(name))
+-- The child's side: serve every connection that comes over ctl.
+local function serve(ctl)
   for _ = 1, 1000 do
     local what, fds = ctl:recvfds(16, 1)
     if not what or what == "" or what == "bye" then break end
@@ -36,24 +36,48 @@ local function child(name)
   ctl:close()
 end
 
-if arg[1] == "--child" then
-  child("\0" .. arg[2])
-  os.exit(0)
+local pos, spawn = {}, false
+for i, a in ipairs(arg) do
+  if a == "--child" then
+    local ctl = assert(lsock.socket("unix", "seqpacket"))
+    assert(ctl:connect("\0" .. arg[i + 1]))
+    serve(ctl)
+    os.exit(0)
+  elseif a == "--spawn" then
+    spawn = true
+  else
+    pos[#pos + 1] = a
+  end
 end
+local port = math.tointeger(tonumber(pos[1])) or 0
+local count = math.tointeger(tonumber(pos[2])) or 3
 
-local port = math.tointeger(tonumber(arg[1])) or 0
-local count = math.tointeger(tonumber(arg[2])) or 3
-
--- the meeting point: an abstract unix name, gone when the socket closes
-local name = ("\0lsock-fdpass-%s-%d"):format(pid(), math.random(1, 1 << 30))
-local meet = assert(lsock.socket("unix", "seqpacket"))
-assert(meet:bind(name))
-assert(meet:listen(1))
--- the name holds a NUL: pass it to the child as \0-free text
-local kid = io.popen(("lua5.4 %q --child %q"):format(arg[0], name:sub(2)), "w")
-meet:settimeout(10)
-local ctl = assert(meet:accept())
-meet:close()
+-- ctl: the parent's end of the unix connection to the child.
+local ctl, finish
+if lsock.fork and not spawn then
+  local mine, theirs = assert(lsock.socketpair("unix", "seqpacket"))
+  local child = assert(lsock.fork())
+  if child == 0 then
+    mine:close()
+    serve(theirs)
+    os.exit(0)
+  end
+  theirs:close()
+  ctl = mine
+  finish = function() lsock.wait(child) end
+else
+  -- an abstract name (no file to remove); it holds a NUL, so the child
+  -- gets it as text without the leading "\0"
+  local name = ("lsock-fdpass-%s-%d"):format(pid(), math.random(1, 1 << 30))
+  local meet = assert(lsock.socket("unix", "seqpacket"))
+  assert(meet:bind("\0" .. name))
+  assert(meet:listen(1))
+  local kid = io.popen(("lua5.4 %q --child %q"):format(arg[0], name), "w")
+  meet:settimeout(10)
+  ctl = assert(meet:accept())
+  meet:close()
+  finish = function() kid:close() end
+end
 
 local l = assert(lsock.socket("inet", "stream"))
 assert(l:setsockopt("socket", "reuseaddr", true))
@@ -71,4 +95,4 @@ end
 ctl:send("bye")
 ctl:close()
 l:close()
-kid:close()
+finish()

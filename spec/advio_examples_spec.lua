@@ -25,8 +25,8 @@ describe("examples/ping.lua", function()
 end)
 
 describe("examples/fdpass.lua", function()
-  it("serves each accepted connection from the child process", function()
-    local p, first = start("fdpass.lua 0 2")
+  local function run(flag)
+    local p, first = start("fdpass.lua 0 2 " .. flag)
     local open = true
     finally(function() if open then p:close() end end)
     local parent, port = first:match("^parent (%d+) listening on 127.0.0.1:(%d+)$")
@@ -49,6 +49,14 @@ describe("examples/fdpass.lua", function()
     assert.matches("handed 127.0.0.1:%d+ to the child\nhanded", rest)
     open = false
     assert.is_true(p:close())
+  end
+
+  it("serves each accepted connection from the child process", function()
+    run("")  -- fork and a socketpair where lsock.fork exists
+  end)
+
+  it("does the same for a child it did not fork (--spawn)", function()
+    run("--spawn")
   end)
 end)
 

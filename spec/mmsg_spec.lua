@@ -123,14 +123,16 @@ print("sent")
       end})
     end
     arm()
-    for _ = 1, 100 do
+    -- until a few cycles ran (a big heap takes longer to go round)
+    for _ = 1, 5000 do
       local batch = {}
       for i = 1, 64 do batch[i] = string.rep(string.char(64 + i % 26), 100 + i) end
       assert.equal(64, c:sendmmsg(batch, r:getsockname()))
       local got = drain(r, 64, 2000)
       assert.same(batch, got)
+      if calls >= 3 then break end
     end
-    assert.is_true(calls > 0)
+    assert.is_true(calls >= 3)
   end)
 
   it("raises on bad arguments", function()
