@@ -89,11 +89,34 @@ static ssize_t sendmsgwait(Sock *s, struct msghdr *m, int flags) {
   }
 }
 
+/* MSG_WAITALL does nothing on an O_NONBLOCK descriptor, which is what a
+** socket with a timeout has: finish the stream read here, until the
+** buffer is full, the peer shuts down, an error or the deadline.  What
+** came is the result, as C's MSG_WAITALL gives it after SO_RCVTIMEO. */
+static size_t waitall(Sock *s, char *p, size_t got, size_t size, int flags,
+                      double *dl) {
+  flags &= ~MSG_WAITALL;
+  while (got < size) {
+    ssize_t n = recv(s->fd, p + got, size - got, flags);
+    if (n > 0) got += (size_t)n;
+    else if (n == 0) break;
+    else if (errno != EINTR
+             && waitretry(s, errno, POLLIN, flags, dl) != 0)
+      break;
+  }
+  return got;
+}
+
 static ssize_t recvmsgwait(Sock *s, struct msghdr *m, int flags) {
   double dl = -1;
   for (;;) {
     ssize_t n = recvmsg(s->fd, m, flags | MSG_CMSG_CLOEXEC);
     int err;
+    if (n > 0 && (flags & MSG_WAITALL) && !(flags & MSG_PEEK)
+        && s->type == SOCK_STREAM && s->timeout > 0
+        && (size_t)n < m->msg_iov[0].iov_len)
+      return (ssize_t)waitall(s, (char *)m->msg_iov[0].iov_base, (size_t)n,
+                              m->msg_iov[0].iov_len, flags, &dl);
     if (n >= 0) return n;
     if ((err = errno) == EINTR) continue;
     if ((err = waitretry(s, err, recvevents(flags), flags, &dl)) != 0)

@@ -96,3 +96,51 @@ describe("recv flags", function()
     assert.same({"abc", "xy"}, ds)
   end)
 end)
+
+describe("waitall with a timeout", function()
+  -- a python3 peer that sends "ab", "cd", "ef" 50 ms apart, then waits;
+  -- returns the pipe and the script's name (remove it)
+  local function trickle(port)
+    local script = S.tmpname()
+    S.writefile(script, ([[
+import socket, time
+s = socket.create_connection(("127.0.0.1", %d))
+for part in (b"ab", b"cd", b"ef"):
+    s.sendall(part)
+    time.sleep(0.05)
+time.sleep(1)
+]]):format(port))
+    return io.popen(S.noasan .. "timeout 20 python3 " .. script), script
+  end
+
+  local function accept1()
+    local l = assert(lsock.socket("inet", "stream"))
+    assert(l:bind("127.0.0.1", 0))
+    assert(l:listen(1))
+    l:settimeout(10)
+    return l
+  end
+
+  it("recvmsg gathers n bytes on a socket with a timeout (O_NONBLOCK underneath)", function()
+    local l = accept1()
+    local peer, script = trickle(l:getsockname().port)
+    finally(function() l:close(); peer:close(); os.remove(script) end)
+    local s = assert(l:accept())
+    s:settimeout(5)
+    assert.equal("abcdef", (s:recvmsg(6, 0, "waitall")))
+    s:close()
+  end)
+
+  it("gives what came when the timeout ends first, as C does with SO_RCVTIMEO", function()
+    local l = accept1()
+    local peer, script = trickle(l:getsockname().port)
+    finally(function() l:close(); peer:close(); os.remove(script) end)
+    local s = assert(l:accept())
+    s:settimeout(0.5)
+    assert.equal("abcdef", (s:recvmsg(100, 0, "waitall")))
+    local ok, msg = s:recvmsg(100, 0, "waitall")
+    assert.is_nil(ok)
+    assert.equal("timeout", msg)
+    s:close()
+  end)
+end)
