@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean doc-options bench-lines
+.PHONY: all demo test test-asan lint deps clean doc-options bench-lines bench-udp
 
 all: build/lsock/core.so
 
@@ -66,6 +66,13 @@ lint: deps
 doc-options: all
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  $(LUA) tools/options_doc.lua > doc/options.md
+
+# UDP receive cost (bench/RESULTS-udp.md); needs LuaSocket to compare.
+bench-udp: deps all
+	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
+	$(CC) -O2 -Wall -Wextra -o build/udp_bench bench/udp_bench.c
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) bench/udp_bench.lua $(ROUNDS)
 
 clean:
 	rm -rf build build-asan

@@ -115,5 +115,19 @@ void lsockI_pushin4(lua_State *L, const struct in_addr *a);
 
 /* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
 void lsockI_open_stream(lua_State *L);
+/* cmsg.c: ancillary data.  encodecmsgs pushes one value (the buffer that
+** it returns, or nil) and checks the array at arg; pushcmsgs pushes the
+** array of {level, type, data} of a received message. */
+void *lsockI_encodecmsgs(lua_State *L, int arg, size_t *len);
+void lsockI_pushcmsgs(lua_State *L, struct msghdr *m);
+
+/* msg.c: sendmsg/recvmsg, descriptor passing, batches, atmark */
+void lsockI_open_msg(lua_State *L);
+
+/* checksum.c, sendfile.c, sigio.c: lsock.checksum, s:sendfile,
+** s:setasync and lsock.signalfd */
+void lsockI_open_checksum(lua_State *L);
+void lsockI_open_sendfile(lua_State *L);
+void lsockI_open_sigio(lua_State *L);
 
 #endif
