@@ -38,6 +38,7 @@ typedef struct Addr {
 /* core.c: results, names and numbers */
 int lsockI_fail(lua_State *L, int err);
 int lsockI_timeout(lua_State *L);
+int lsockI_checkint(lua_State *L, int arg);
 int lsockI_checkfamily(lua_State *L, int arg, int def);
 int lsockI_checktype(lua_State *L, int arg, int def);
 int lsockI_checkprotocol(lua_State *L, int arg, int def);

@@ -194,8 +194,10 @@ static int lsock_socketpair(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, AF_UNIX);
   int type = lsockI_checktype(L, 2, SOCK_STREAM);
   int proto = lsockI_checkprotocol(L, 3, 0);
-  Sock *a = newsock(L, family, type, proto, -1);
-  Sock *b = newsock(L, family, type, proto, -1);
+  int plain = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  double timeout = (type & SOCK_NONBLOCK) ? 0 : -1;
+  Sock *a = newsock(L, family, plain, proto, timeout);
+  Sock *b = newsock(L, family, plain, proto, timeout);
   int sv[2];
   if (socketpair(family, type | SOCK_CLOEXEC, proto, sv) == -1)
     return lsockI_fail(L, errno);
@@ -322,7 +324,7 @@ static int meth_shutdown(lua_State *L) {
   static const int howv[] = {SHUT_RD, SHUT_WR, SHUT_RDWR};
   Sock *s = lsockI_checksock(L, 1);
   int how = lua_type(L, 2) == LUA_TNUMBER
-            ? (int)luaL_checkinteger(L, 2)
+            ? lsockI_checkint(L, 2)
             : howv[luaL_checkoption(L, 2, NULL, hows)];
   if (shutdown(s->fd, how) == -1) return lsockI_fail(L, errno);
   return pushtrue(L);
