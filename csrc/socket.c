@@ -101,9 +101,14 @@ static int closefd(Sock *s) {
 /* i, j of string.sub applied to a length: the byte range [*start, *end). */
 static void subrange(lua_State *L, int ai, size_t len, size_t *start,
                      size_t *end) {
-  lua_Integer i = luaL_optinteger(L, ai, 1);
-  lua_Integer j = luaL_optinteger(L, ai + 1, -1);
-  lua_Integer l = (lua_Integer)len;
+  lua_Integer i, j, l = (lua_Integer)len;
+  if (lua_gettop(L) < ai) {  /* the common case: the whole string */
+    *start = 0;
+    *end = len;
+    return;
+  }
+  i = luaL_optinteger(L, ai, 1);
+  j = luaL_optinteger(L, ai + 1, -1);
   if (i < 0) i = i < -l ? 1 : l + i + 1;
   else if (i == 0) i = 1;
   if (j < 0) j = j < -l ? 0 : l + j + 1;
