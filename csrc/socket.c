@@ -147,22 +147,28 @@ Sock *lsockI_testsock(lua_State *L, int arg) {
   return (Sock *)luaL_testudata(L, arg, LSOCK_SOCKET);
 }
 
-/* For methods registered with lsockI_addmethods: the metatable is upvalue
-** 1, so type checking is a pointer compare, not a registry look-up. */
-Sock *lsockI_checksock(lua_State *L, int arg) {
+/* For functions whose upvalue 1 is the socket metatable (methods
+** registered with lsockI_addmethods, and the metamethods): type checking
+** is a pointer compare, not a registry look-up. */
+static Sock *tosock(lua_State *L, int arg) {
   Sock *s = (Sock *)lua_touserdata(L, arg);
   if (s == NULL || !lua_getmetatable(L, arg))
     luaL_typeerror(L, arg, LSOCK_SOCKET);
   if (!lua_rawequal(L, -1, lua_upvalueindex(1)))
     luaL_typeerror(L, arg, LSOCK_SOCKET);
   lua_pop(L, 1);
+  return s;
+}
+
+Sock *lsockI_checksock(lua_State *L, int arg) {
+  Sock *s = tosock(L, arg);
   if (s->fd < 0) luaL_argerror(L, arg, "attempt to use a closed socket");
   return s;
 }
 
 /* Any socket, open or closed (close, tostring and __gc take both). */
 static Sock *anysock(lua_State *L) {
-  return (Sock *)luaL_checkudata(L, 1, LSOCK_SOCKET);
+  return tosock(L, 1);
 }
 
 /* Per-socket set-up on systems that lack SOCK_CLOEXEC or MSG_NOSIGNAL. */
@@ -629,6 +635,7 @@ static const luaL_Reg methods[] = {
   {"settimeout", meth_settimeout},
   {"gettimeout", meth_gettimeout},
   {"setblocking", meth_setblocking},
+  {"close", meth_close},
   {NULL, NULL}
 };
 
@@ -656,14 +663,13 @@ static const luaL_Reg funcs[] = {
 /* Called with the module table on top. */
 void lsockI_open_socket(lua_State *L) {
   luaL_newmetatable(L, LSOCK_SOCKET);  /* sets __name */
-  luaL_setfuncs(L, metamethods, 0);
+  lua_pushvalue(L, -1);  /* the metatable is the metamethods' upvalue 1 */
+  luaL_setfuncs(L, metamethods, 1);
   lua_newtable(L);
   lsockI_addmethods(L, methods);
   luaL_getmetatable(L, LSOCK_SOCKET);
   lua_newuserdatauv(L, SCRATCH_SIZE, 0);
   luaL_setfuncs(L, recvmethods, 2);
-  lua_pushcfunction(L, meth_close);
-  lua_setfield(L, -2, "close");
   lua_setfield(L, -2, "__index");  /* mt.__index = methods */
   lua_pop(L, 1);
   luaL_setfuncs(L, funcs, 0);

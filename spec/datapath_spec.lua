@@ -190,3 +190,41 @@ describe("socket:send()", function()
     assert.equal(data, recvall(b, #data))
   end)
 end)
+
+describe("closing a socket", function()
+  it("close() returns true, twice, and tostring says closed", function()
+    local s = assert(lsock.socket("inet", "stream"))
+    assert.is_true(s:close())
+    assert.is_true(s:close())
+    assert.equal("lsock.socket(closed)", tostring(s))
+  end)
+
+  it("closes at the end of a <close> scope and by the collector", function()
+    local fd
+    do
+      local s <close> = assert(lsock.socket("inet", "dgram"))
+      fd = s:fileno()
+    end
+    -- the descriptor is free again: the next socket gets it back
+    local t = assert(lsock.socket("inet", "dgram"))
+    assert.equal(fd, t:fileno())
+    t = nil  -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    local u = assert(lsock.socket("inet", "dgram"))
+    finally(function() u:close() end)
+    assert.equal(fd, u:fileno())
+  end)
+
+  it("close, __gc and __tostring raise on other values", function()
+    local s = assert(lsock.socket("inet", "dgram"))
+    finally(function() s:close() end)
+    local mt = getmetatable(s)
+    local close = mt.__index.close
+    assert.has_error(function() close({}) end)
+    assert.has_error(function() close(io.stdout) end)
+    assert.has_error(function() mt.__gc(42) end)
+    assert.has_error(function() mt.__tostring(lsock.addr("127.0.0.1", 1)) end)
+    assert.error_matches(function() close("x") end, "lsock.socket expected")
+  end)
+end)
