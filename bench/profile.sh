@@ -6,16 +6,17 @@
 # root after make bench-quick; WORKLOAD as in bench/basic.lua, IMPL c,
 # lsock or luasocket).  Leaves the profile in build/bench/callgrind.out.
 set -eu
-w=$1 impl=$2 secs=${3:-2}
+w=$1 impl=$2 secs=${3:-2} per=1
 out=build/bench/callgrind.out
 case $w in
   pingpong|blast|conn) prog=$w peer="server $secs" fam= extra= ;;
-  bulk) prog=bulk peer="server 268435456" fam= extra=268435456 ;;
+  bulk) prog=bulk peer="server 268435456" fam= extra=268435456 per=65536 ;;
   tcp_rr) prog=rr peer="server tcp $secs" fam=tcp extra= ;;
   unix_rr) prog=rr peer="server unix $secs" fam=unix extra= ;;
   *) echo "unknown workload $w" >&2; exit 2 ;;
 esac
-export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;"
+# LSOCK_CPATH=other/?.so profiles another build (say, the one before a change).
+export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="${LSOCK_CPATH:-./build/?.so};;"
 fifo=$(mktemp -u) && mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 timeout 120 build/bench/$prog $peer > "$fifo" &
@@ -32,6 +33,7 @@ timeout 120 valgrind --tool=callgrind --callgrind-out-file=$out "$@" \
 wait
 ops=$(sed -n 's/.*ops=\([0-9]*\).*/\1/p' <&3 | tail -n 1)
 ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' build/bench/callgrind.log)
-echo "$w $impl: $ops ops, $ir instructions, $((ir / ops)) per op"
+# bulk counts bytes: its "op" is one 64 KiB chunk
+echo "$w $impl: $ops ops, $ir instructions, $((ir * per / ops)) per op"
 callgrind_annotate --inclusive=yes $out 2>/dev/null |
   grep -E 'core\.so|socket\.so|luaL_|lua_[a-z]+ ' | head -n 12
