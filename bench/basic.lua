@@ -16,7 +16,7 @@ end
 -- within seconds of each other, so their ratio sees the same machine.
 local SECS = tonumber(os.getenv("BENCH_SECS")) or (quick and 0.15 or 0.5)
 local ROUNDS = math.tointeger(tonumber(os.getenv("BENCH_ROUNDS")))
-               or (quick and 1 or 7)
+               or (quick and 1 or 11)
 local BYTES = quick and 64 * 2^20 or 2^30     -- TCP bulk, both ways
 BYTES = math.tointeger(BYTES)
 local IMPLS = {"c", "lsock", "luasocket"}
