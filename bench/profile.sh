@@ -32,8 +32,22 @@ timeout 120 valgrind --tool=callgrind --callgrind-out-file=$out "$@" \
   > build/bench/callgrind.client 2> build/bench/callgrind.log
 wait
 ops=$(sed -n 's/.*ops=\([0-9]*\).*/\1/p' <&3 | tail -n 1)
-ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' build/bench/callgrind.log)
+collected() {
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' build/bench/callgrind.log
+}
+ir=$(collected)
+# Start-up (the interpreter and the library loading) is not per operation:
+# count it alone and take it off.
+case $impl in
+  c) set -- true ;;
+  lsock) set -- lua5.4 -e 'require "lsock"' ;;
+  *) set -- lua5.4 -e 'require "socket"' ;;
+esac
+valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+  2> build/bench/callgrind.log
+start=$(collected)
 # bulk counts bytes: its "op" is one 64 KiB chunk
-echo "$w $impl: $ops ops, $ir instructions, $((ir * per / ops)) per op"
+echo "$w $impl: $ops ops, $ir instructions ($start at start-up)," \
+  "$(((ir - start) * per / ops)) per op"
 callgrind_annotate --inclusive=yes $out 2>/dev/null |
   grep -E 'core\.so|socket\.so|luaL_|lua_[a-z]+ ' | head -n 12

@@ -98,6 +98,11 @@ static int closefd(Sock *s) {
   return (r == -1 && errno != EINTR) ? errno : 0;
 }
 
+/* Flags are seldom given: an absent argument costs no call. */
+static int optflags(lua_State *L, int arg) {
+  return lua_gettop(L) < arg ? 0 : lsockI_checkflags(L, arg, 0);
+}
+
 /* i, j of string.sub applied to a length: the byte range [*start, *end). */
 static void subrange(lua_State *L, int ai, size_t len, size_t *start,
                      size_t *end) {
@@ -360,7 +365,7 @@ static int meth_send(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   size_t len, i, j;
   const char *data = luaL_checklstring(L, 2, &len);
-  int flags = lsockI_checkflags(L, 3, 0) | MSG_NOSIGNAL;
+  int flags = optflags(L, 3) | MSG_NOSIGNAL;
   double dl = -1;
   ssize_t n;
   subrange(L, 4, len, &i, &j);
@@ -400,7 +405,7 @@ static int meth_sendto(lua_State *L) {
   double dl = -1;
   ssize_t n;
   if ((r = lsockI_getaddr(L, 3, s, &a, &nargs)) != 0) return r;
-  flags = lsockI_checkflags(L, 3 + nargs, 0) | MSG_NOSIGNAL;
+  flags = optflags(L, 3 + nargs) | MSG_NOSIGNAL;
   n = sendsome(s, data, len, flags, &a, &dl);
   if (n < 0) return pusherr(L, (int)-n);
   lua_pushinteger(L, n);
@@ -422,7 +427,7 @@ static size_t checksize(lua_State *L, int arg, const Sock *s, int flags) {
 ** size), then one copy into the string. */
 static int dorecv(lua_State *L, int withaddr) {
   Sock *s = lsockI_checksock(L, 1);
-  int flags = lsockI_checkflags(L, 3, 0);
+  int flags = optflags(L, 3);
   size_t size = checksize(L, 2, s, flags);
   int big = size > SCRATCH_SIZE;
   luaL_Buffer b;
