@@ -61,7 +61,7 @@ local function measure(w, place, impl)
     end)
   local problem
   if not srv then problem = cli
-  elseif not (srv.ops and srv.secs and cli.ops) then
+  elseif not (srv.ops and srv.secs and srv.cpu and cli.ops and cli.cpu) then
     problem = "missing figures"
   elseif srv.ops ~= cli.ops or srv.ops <= 0 then
     problem = ("counts differ: peer %s, client %s"):format(srv.ops, cli.ops)
@@ -77,9 +77,11 @@ local function measure(w, place, impl)
                                                    problem))
     return nil
   end
-  local rate = srv.ops / srv.secs
-  if w.id == "bulk" then rate = rate / 2^30 end
-  return rate, {peer = srv, client = cli}
+  -- Per wall second, and per CPU second of both processes: the second
+  -- is what other load on the machine does not inflate.
+  local rate, cpurate = srv.ops / srv.secs, srv.ops / (srv.cpu + cli.cpu)
+  if w.id == "bulk" then rate, cpurate = rate / 2^30, cpurate / 2^30 end
+  return rate, {peer = srv, client = cli, cpurate = cpurate}
 end
 
 local function medianof(raw, get)
@@ -89,6 +91,16 @@ local function medianof(raw, get)
     if v then xs[#xs + 1] = v end
   end
   return runner.median(xs)
+end
+
+-- {impl = {per-CPU-second rate per round}} (nil where a run failed).
+local function cpurates(raw)
+  local out = {}
+  for impl, list in pairs(raw) do
+    out[impl] = {}
+    for r = 1, ROUNDS do out[impl][r] = list[r] and list[r].cpurate end
+  end
+  return out
 end
 
 local rows = {}
@@ -104,19 +116,23 @@ for _, w in ipairs(workloads) do
         local row = {w.title .. " (" .. w.unit .. ")", place.name, impl}
         local lo, hi = runner.range(v)
         row[4] = runner.fmt(runner.median(v))
-        row[5] = #v > 0 and runner.fmt(lo) .. "-" .. runner.fmt(hi) or "failed"
+        row[5] = next(v) and runner.fmt(lo) .. "-" .. runner.fmt(hi) or "failed"
         if impl == "lsock" then
           row[6] = runner.fmt(runner.median(runner.ratios(v, values.c)))
           row[7] = runner.fmt(runner.median(runner.ratios(v, values.luasocket)))
+          local cpu = cpurates(raw)
+          row[8] = runner.fmt(runner.median(runner.ratios(cpu.lsock, cpu.c)))
+          row[9] = runner.fmt(runner.median(runner.ratios(cpu.lsock,
+                                                          cpu.luasocket)))
         end
         if w.rss then
-          row[8] = runner.fmt(medianof(raw[impl], function(r)
+          row[10] = runner.fmt(medianof(raw[impl], function(r)
             return r.client.rss_kb end))
         end
         if w.id == "blast" then
           local loss = medianof(raw[impl], function(r)
             return 100 * (1 - r.peer.ops / r.peer.sent) end)
-          row[9] = loss and ("loss %.0f%%"):format(loss)
+          row[11] = loss and ("loss %.0f%%"):format(loss)
         end
         rows[#rows + 1] = row
       end
@@ -130,5 +146,6 @@ print(("%d round(s) of %s s per case (bulk: %d MiB), %d failure(s)")
       :format(ROUNDS, SECS, BYTES >> 20, failures))
 print()
 runner.table({"workload", "CPUs", "impl", "median", "min-max", "lsock/C",
-              "lsock/LuaSocket", "peak RSS kB", "note"}, rows)
+              "lsock/LuaSocket", "CPU: lsock/C", "CPU: lsock/LuaSocket",
+              "peak RSS kB", "note"}, rows)
 os.exit(failures == 0 and 0 or 1)

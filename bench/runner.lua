@@ -89,9 +89,10 @@ function M.rotate(list, r)
   return out
 end
 
+-- Lists may have holes where a run failed: pairs, not ipairs.
 function M.median(xs)
   local s = {}
-  for i, x in ipairs(xs) do s[i] = x end
+  for _, x in pairs(xs) do s[#s + 1] = x end
   table.sort(s)
   local n = #s
   if n == 0 then return nil end
@@ -101,7 +102,7 @@ end
 
 function M.range(xs)
   local lo, hi = math.huge, -math.huge
-  for _, x in ipairs(xs) do
+  for _, x in pairs(xs) do
     if x < lo then lo = x end
     if x > hi then hi = x end
   end
@@ -111,8 +112,8 @@ end
 -- Per-round ratios a[r] / b[r] (rounds where both ran).
 function M.ratios(a, b)
   local out = {}
-  for r = 1, math.max(#a, #b) do
-    if a[r] and b[r] and b[r] > 0 then out[#out + 1] = a[r] / b[r] end
+  for r, x in pairs(a) do
+    if b[r] and b[r] > 0 then out[#out + 1] = x / b[r] end
   end
   return out
 end

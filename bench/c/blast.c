@@ -16,7 +16,7 @@ static int server(double secs) {
   char buf[2048], msg[SIZE];
   struct sockaddr_storage from;
   socklen_t len = sizeof from;
-  double t0, t;
+  double t0, t, c0, cpu;
   long sent = 0, got = -1;
   int i;
   memset(msg, 'b', sizeof msg);
@@ -25,6 +25,7 @@ static int server(double secs) {
     die("recvfrom hello");
   if (connect(fd, (struct sockaddr *)&from, len) == -1) die("connect");
   t0 = now();
+  c0 = cputime();
   while (sent < MAXOPS) {
     /* A full receiver drops datagrams; a gone one makes send fail with
     ** ECONNREFUSED, which only matters if it never answers below. */
@@ -32,6 +33,7 @@ static int server(double secs) {
     if ((sent & 15) == 0 && now() - t0 >= secs) break;
   }
   t = now() - t0;
+  cpu = cputime() - c0;
   /* Stop markers until the count comes back: the receiver's queue may be
   ** full at first, so repeat for up to two seconds. */
   for (i = 0; i < 200 && got < 0; i++) {
@@ -46,7 +48,7 @@ static int server(double secs) {
     }
   }
   if (got < 0) die("no count from the receiver");
-  printf("ops=%ld sent=%ld secs=%.6f\n", got, sent, t);
+  printf("ops=%ld sent=%ld secs=%.6f cpu=%.6f\n", got, sent, t, cpu);
   return 0;
 }
 
@@ -54,6 +56,7 @@ static int client(int port) {
   int fd = connectto(SOCK_DGRAM, port);
   char buf[2048];
   long n = 0;
+  double c0 = cputime();
   rcvtimeo(fd, 5);
   if (send(fd, "hello", 5, 0) != 5) die("send");
   while (n < MAXOPS) {
@@ -64,7 +67,7 @@ static int client(int port) {
   }
   snprintf(buf, sizeof buf, "count %ld", n);
   if (send(fd, buf, strlen(buf), 0) < 0) die("send");
-  printf("ops=%ld rss_kb=%ld\n", n, peakrss());
+  printf("ops=%ld rss_kb=%ld cpu=%.6f\n", n, peakrss(), cputime() - c0);
   return 0;
 }
 

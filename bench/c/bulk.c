@@ -15,12 +15,13 @@ static char buf[CHUNK];
 static int server(long total) {
   int lfd = bindany(SOCK_STREAM), fd;
   long half = total / 2, got = 0, sent = 0;
-  double t0;
+  double t0, c0;
   char ack;
   rcvtimeo(lfd, 5);
   if ((fd = accept(lfd, NULL, NULL)) == -1) die("accept");
   rcvtimeo(fd, 5);
   t0 = now();
+  c0 = cputime();
   while (got < half) {
     ssize_t n = recv(fd, buf, CHUNK, 0);
     if (n <= 0) die("recv");
@@ -35,13 +36,15 @@ static int server(long total) {
   }
   if (shutdown(fd, SHUT_WR) == -1) die("shutdown");
   if (readn(fd, &ack, 1) != 1) die("no acknowledgement");
-  printf("ops=%ld secs=%.6f\n", got + sent, now() - t0);
+  printf("ops=%ld secs=%.6f cpu=%.6f\n", got + sent, now() - t0,
+         cputime() - c0);
   return 0;
 }
 
 static int client(int port, long total) {
   int fd = connectto(SOCK_STREAM, port);
   long half = total / 2, sent = 0, got = 0;
+  double c0 = cputime();
   rcvtimeo(fd, 5);
   memset(buf, 's', sizeof buf);
   while (sent < half) {
@@ -56,8 +59,8 @@ static int client(int port, long total) {
     got += n;
   }
   writen(fd, "k", 1);
-  printf("ops=%ld sent=%ld received=%ld rss_kb=%ld\n", sent + got, sent, got,
-         peakrss());
+  printf("ops=%ld sent=%ld received=%ld rss_kb=%ld cpu=%.6f\n", sent + got,
+         sent, got, peakrss(), cputime() - c0);
   return 0;
 }
 

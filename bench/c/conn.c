@@ -8,27 +8,28 @@
 
 static int server(double secs) {
   int lfd = bindany(SOCK_STREAM);
-  double t0 = 0;
+  double t0 = 0, c0 = 0;
   long ops = 0;
   rcvtimeo(lfd, 5);
   while (ops < MAXOPS) {
     int fd = accept(lfd, NULL, NULL), stop;
     char c;
     if (fd == -1) die("accept");
-    if (ops++ == 0) t0 = now();
+    if (ops++ == 0) t0 = now(), c0 = cputime();
     if (readn(fd, &c, 1) != 1) die("no byte");
     stop = now() - t0 >= secs;
     writen(fd, stop ? "!" : "x", 1);
     close(fd);
     if (stop) break;
   }
-  printf("ops=%ld secs=%.6f\n", ops, now() - t0);
+  printf("ops=%ld secs=%.6f cpu=%.6f\n", ops, now() - t0, cputime() - c0);
   return 0;
 }
 
 static int client(int port) {
   struct sockaddr_in a = loopback(port);
   long ops = 0;
+  double c0 = cputime();
   while (ops < MAXOPS) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     char c;
@@ -41,7 +42,7 @@ static int client(int port) {
     if (c == '!') break;
     if (c != 'x') die("wrong reply");
   }
-  printf("ops=%ld rss_kb=%ld\n", ops, peakrss());
+  printf("ops=%ld rss_kb=%ld cpu=%.6f\n", ops, peakrss(), cputime() - c0);
   return 0;
 }
 

@@ -13,7 +13,7 @@ static int server(double secs) {
   int fd = bindany(SOCK_DGRAM);
   char buf[2048];
   struct sockaddr_storage from;
-  double t0 = 0;
+  double t0 = 0, c0 = 0;
   long ops = 0;
   rcvtimeo(fd, 5);
   while (ops < MAXOPS) {
@@ -23,14 +23,14 @@ static int server(double secs) {
     int stop;
     if (n < 0) die("recvfrom");
     if (n != SIZE) die("wrong datagram size");
-    if (ops++ == 0) t0 = now();
+    if (ops++ == 0) t0 = now(), c0 = cputime();
     stop = now() - t0 >= secs;
     if (stop) buf[0] = '!';
     if (sendto(fd, buf, SIZE, 0, (struct sockaddr *)&from, len) != SIZE)
       die("sendto");
     if (stop) break;
   }
-  printf("ops=%ld secs=%.6f\n", ops, now() - t0);
+  printf("ops=%ld secs=%.6f cpu=%.6f\n", ops, now() - t0, cputime() - c0);
   return 0;
 }
 
@@ -38,6 +38,7 @@ static int client(int port) {
   int fd = connectto(SOCK_DGRAM, port);
   char msg[SIZE], buf[2048];
   long ops = 0;
+  double c0 = cputime();
   memset(msg, 'a', sizeof msg);
   rcvtimeo(fd, 5);
   while (ops < MAXOPS) {
@@ -51,7 +52,7 @@ static int client(int port) {
       die("wrong reply");
     }
   }
-  printf("ops=%ld rss_kb=%ld\n", ops, peakrss());
+  printf("ops=%ld rss_kb=%ld cpu=%.6f\n", ops, peakrss(), cputime() - c0);
   return 0;
 }
 

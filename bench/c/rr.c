@@ -40,7 +40,7 @@ static void removeunix(int fd) {
 static int server(int isunix, double secs) {
   int lfd = isunix ? listenunix() : bindany(SOCK_STREAM), fd;
   char buf[SIZE];
-  double t0 = 0;
+  double t0 = 0, c0 = 0;
   long ops = 0;
   rcvtimeo(lfd, 5);
   fd = accept(lfd, NULL, NULL);
@@ -51,13 +51,13 @@ static int server(int isunix, double secs) {
   while (ops < MAXOPS) {
     int stop;
     if (readn(fd, buf, SIZE) != SIZE) die("short request");
-    if (ops++ == 0) t0 = now();
+    if (ops++ == 0) t0 = now(), c0 = cputime();
     stop = now() - t0 >= secs;
     if (stop) buf[0] = '!';
     writen(fd, buf, SIZE);
     if (stop) break;
   }
-  printf("ops=%ld secs=%.6f\n", ops, now() - t0);
+  printf("ops=%ld secs=%.6f cpu=%.6f\n", ops, now() - t0, cputime() - c0);
   return 0;
 }
 
@@ -76,6 +76,7 @@ static int client(int isunix, const char *where) {
   int fd = isunix ? connectunix(where) : connectto(SOCK_STREAM, atoi(where));
   char msg[SIZE], buf[SIZE];
   long ops = 0;
+  double c0 = cputime();
   memset(msg, 'q', sizeof msg);
   rcvtimeo(fd, 5);
   if (!isunix) nodelay(fd);
@@ -88,7 +89,7 @@ static int client(int isunix, const char *where) {
       die("wrong reply");
     }
   }
-  printf("ops=%ld rss_kb=%ld\n", ops, peakrss());
+  printf("ops=%ld rss_kb=%ld cpu=%.6f\n", ops, peakrss(), cputime() - c0);
   return 0;
 }
 

@@ -125,5 +125,7 @@ end
 
 local name, where, bytes = ...
 local run = assert(W[name], "unknown workload")
+local c0 = os.clock()  -- CPU time of the process, as the C side's
 local ops, extra = run(tonumber(where) or where, tonumber(bytes))
-print(("ops=%d rss_kb=%s %s"):format(ops, peakrss(), extra or ""))
+print(("ops=%d rss_kb=%s cpu=%.6f %s"):format(ops, peakrss(), os.clock() - c0,
+                                           extra or ""))
