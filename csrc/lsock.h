@@ -56,6 +56,21 @@ void lsockI_addmethods(lua_State *L, const luaL_Reg *l);
 Sock *lsockI_pushsock(lua_State *L, int fd, int family, int type,
                       int protocol, double timeout);
 int lsockI_wait(Sock *s, int events, double deadline);
+/* The timeout policy every data call shares: after 'err' (an errno), wait
+** when the socket has a timeout and err is EAGAIN; returns 0 to retry or
+** the error to report.  pusherr reports it (a timeout as "timeout"). */
+int lsockI_waitretry(Sock *s, int err, int events, int flags, double *dl);
+int lsockI_pusherr(lua_State *L, int err);
+size_t lsockI_checksize(lua_State *L, int arg, const Sock *s, int flags);
+size_t lsockI_waitall(Sock *s, char *p, size_t got, size_t size, int flags,
+                      double *dl);
+/* The flags a data call gives the kernel: a socket with a timeout, or a
+** non-blocking one, never blocks in the kernel, even when a dup of it made
+** the open file they share (and so O_NONBLOCK) blocking again. */
+#define lsockI_sysflags(s, flags) \
+  ((s)->timeout >= 0 ? (flags) | MSG_DONTWAIT : (flags))
+/* What a receive waits for: urgent data shows as POLLPRI, not POLLIN. */
+#define lsockI_recvevents(flags)  (((flags) & MSG_OOB) ? POLLPRI : POLLIN)
 double lsockI_now(void);
 void lsockI_open_socket(lua_State *L);
 

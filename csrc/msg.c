@@ -29,13 +29,11 @@
 #define MAX_IOV          1024
 /* A batch's receive buffers are count * size bytes: keep that sane. */
 #define MAX_BATCH_BYTES  ((size_t)1 << 26)
-#define STREAM_RECV_MAX  (1 << 20)   /* as socket.c */
 
 #ifndef MSG_CMSG_CLOEXEC
 #define MSG_CMSG_CLOEXEC 0   /* then descriptors arrive without it */
 #endif
 
-#define isagain(e)  ((e) == EAGAIN || (e) == EWOULDBLOCK)
 
 /* The guard of a received control buffer: while 'owns' is set its
 ** SCM_RIGHTS descriptors belong to it, and __gc closes them. */
@@ -60,79 +58,34 @@ typedef struct Scratch {
 } Scratch;
 
 
-/* Helpers ------------------------------------------------------------- */
-
-/* After an EAGAIN: wait by the socket's timeout (see socket.c). */
-static int waitretry(Sock *s, int err, int events, int flags, double *dl) {
-  if (!isagain(err) || s->timeout <= 0 || (flags & MSG_DONTWAIT)) return err;
-  if (*dl < 0) *dl = lsockI_now() + s->timeout;
-  return lsockI_wait(s, events, *dl);
-}
-
-static int pushfail(lua_State *L, int err) {
-  return err == ETIMEDOUT ? lsockI_timeout(L) : lsockI_fail(L, err);
-}
-
-/* What a receive waits for: urgent data shows as POLLPRI, not POLLIN. */
-static int recvevents(int flags) {
-  return (flags & MSG_OOB) ? POLLPRI : POLLIN;
-}
-
 static ssize_t sendmsgwait(Sock *s, struct msghdr *m, int flags) {
   double dl = -1;
   for (;;) {
-    ssize_t n = sendmsg(s->fd, m, flags);
+    ssize_t n = sendmsg(s->fd, m, lsockI_sysflags(s, flags));
     int err;
     if (n >= 0) return n;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, POLLOUT, flags, &dl)) != 0) return -err;
+    if ((err = lsockI_waitretry(s, err, POLLOUT, flags, &dl)) != 0) return -err;
   }
-}
-
-/* MSG_WAITALL does nothing on an O_NONBLOCK descriptor, which is what a
-** socket with a timeout has: finish the stream read here, until the
-** buffer is full, the peer shuts down, an error or the deadline.  What
-** came is the result, as C's MSG_WAITALL gives it after SO_RCVTIMEO. */
-static size_t waitall(Sock *s, char *p, size_t got, size_t size, int flags,
-                      double *dl) {
-  flags &= ~MSG_WAITALL;
-  while (got < size) {
-    ssize_t n = recv(s->fd, p + got, size - got, flags);
-    if (n > 0) got += (size_t)n;
-    else if (n == 0) break;
-    else if (errno != EINTR
-             && waitretry(s, errno, POLLIN, flags, dl) != 0)
-      break;
-  }
-  return got;
 }
 
 static ssize_t recvmsgwait(Sock *s, struct msghdr *m, int flags) {
   double dl = -1;
   for (;;) {
-    ssize_t n = recvmsg(s->fd, m, flags | MSG_CMSG_CLOEXEC);
+    ssize_t n = recvmsg(s->fd, m,
+                        lsockI_sysflags(s, flags) | MSG_CMSG_CLOEXEC);
     int err;
     if (n > 0 && (flags & MSG_WAITALL) && !(flags & MSG_PEEK)
         && s->type == SOCK_STREAM && s->timeout > 0
         && (size_t)n < m->msg_iov[0].iov_len)
-      return (ssize_t)waitall(s, (char *)m->msg_iov[0].iov_base, (size_t)n,
-                              m->msg_iov[0].iov_len, flags, &dl);
+      return (ssize_t)lsockI_waitall(s, (char *)m->msg_iov[0].iov_base,
+                                     (size_t)n, m->msg_iov[0].iov_len,
+                                     flags, &dl);
     if (n >= 0) return n;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, recvevents(flags), flags, &dl)) != 0)
-      return -err;
+    err = lsockI_waitretry(s, err, lsockI_recvevents(flags), flags, &dl);
+    if (err != 0) return -err;
   }
-}
-
-/* The size argument of recv-like calls, as socket.c reads it. */
-static size_t checksize(lua_State *L, int arg, const Sock *s, int flags) {
-  lua_Integer n = luaL_checkinteger(L, arg);
-  luaL_argcheck(L, n >= 0, arg, "size must not be negative");
-  luaL_argcheck(L, n <= INT_MAX, arg, "size too large");
-  if (s->type == SOCK_STREAM && !(flags & MSG_WAITALL)
-      && n > STREAM_RECV_MAX)
-    n = STREAM_RECV_MAX;
-  return (size_t)n;
 }
 
 /* Push a sender's address; an unnamed unix peer (length 0) is the unix
@@ -288,7 +241,7 @@ static int meth_sendmsg(lua_State *L) {
   m.msg_control = ctl;
   m.msg_controllen = clen;
   n = sendmsgwait(s, &m, flags);
-  if (n < 0) return pushfail(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   lua_pushinteger(L, n);
   return 1;
 }
@@ -298,7 +251,7 @@ static int meth_recvmsg(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   lua_Integer anc = luaL_optinteger(L, 3, DEFAULT_ANCSIZE);
   int flags = lsockI_checkflags(L, 4, 0);
-  size_t size = checksize(L, 2, s, flags);
+  size_t size = lsockI_checksize(L, 2, s, flags);
   struct msghdr m;
   struct iovec iov;
   Scratch *sc;
@@ -321,7 +274,7 @@ static int meth_recvmsg(lua_State *L) {
   m.msg_control = anc > 0 ? ctlbuf(ctl) : NULL;
   m.msg_controllen = (size_t)anc;
   n = recvmsgwait(s, &m, flags);
-  if (n < 0) return pushfail(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   ctl->len = m.msg_controllen;
   ctl->owns = 1;  /* from here a raised error closes the descriptors */
   a.len = m.msg_namelen;
@@ -379,7 +332,7 @@ static int meth_sendfds(lua_State *L) {
   m.msg_control = buf;
   m.msg_controllen = space;
   n = sendmsgwait(s, &m, flags);
-  if (n < 0) return pushfail(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   lua_pushinteger(L, n);
   return 1;
 }
@@ -390,7 +343,7 @@ static int meth_recvfds(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   lua_Integer maxfds = luaL_optinteger(L, 3, DEFAULT_MAXFDS);
   int flags = lsockI_checkflags(L, 4, 0);
-  size_t size = checksize(L, 2, s, flags), anc;
+  size_t size = lsockI_checksize(L, 2, s, flags), anc;
   struct msghdr m;
   struct iovec iov;
   struct cmsghdr *c;
@@ -411,7 +364,7 @@ static int meth_recvfds(lua_State *L) {
   m.msg_control = ctlbuf(ctl);
   m.msg_controllen = anc;
   n = recvmsgwait(s, &m, flags);
-  if (n < 0) return pushfail(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   ctl->len = m.msg_controllen;
   /* The buffer's alignment padding can admit more than maxfds: those
   ** are closed now, the rest are guarded until handed over. */
@@ -501,7 +454,8 @@ static int meth_sendmmsg(lua_State *L) {
   }
   while (sent < cnt) {
     int err;
-    r = sendmmsg(s->fd, msgs + sent, (unsigned)(cnt - sent), flags);
+    r = sendmmsg(s->fd, msgs + sent, (unsigned)(cnt - sent),
+                 lsockI_sysflags(s, flags));
     if (r > 0) {
       sent += r;
       continue;
@@ -509,8 +463,8 @@ static int meth_sendmmsg(lua_State *L) {
     if ((err = errno) == EINTR) continue;
     /* A later call reports the error; what went out is the result. */
     if (sent > 0) break;
-    if ((err = waitretry(s, err, POLLOUT, flags, &dl)) != 0)
-      return pushfail(L, err);
+    if ((err = lsockI_waitretry(s, err, POLLOUT, flags, &dl)) != 0)
+      return lsockI_pusherr(L, err);
   }
   lua_pushinteger(L, sent);
   return 1;
@@ -554,11 +508,12 @@ static int meth_recvmmsg(lua_State *L) {
   }
   for (;;) {
     int err;
-    r = recvmmsg(s->fd, msgs, (unsigned)cnt, flags | MSG_WAITFORONE, NULL);
+    r = recvmmsg(s->fd, msgs, (unsigned)cnt,
+                 lsockI_sysflags(s, flags) | MSG_WAITFORONE, NULL);
     if (r >= 0) break;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, recvevents(flags), flags, &dl)) != 0)
-      return pushfail(L, err);
+    err = lsockI_waitretry(s, err, lsockI_recvevents(flags), flags, &dl);
+    if (err != 0) return lsockI_pusherr(L, err);
   }
   setbusy(sc, 1);  /* until the last datagram is copied out */
   lua_createtable(L, r, 0);  /* data */

@@ -47,7 +47,7 @@ static void restorepipe(const sigset_t *saved, int pending, int err) {
 }
 
 static int sendfail(lua_State *L, int err, long long sent) {
-  int r = err == ETIMEDOUT ? lsockI_timeout(L) : lsockI_fail(L, err);
+  int r = lsockI_pusherr(L, err);
   lua_pushinteger(L, (lua_Integer)sent);
   return r + 1;
 }
@@ -96,10 +96,7 @@ static int meth_sendfile(lua_State *L) {
     }
     if (n == 0) break;  /* end of file */
     if ((err = errno) == EINTR) continue;
-    if ((err == EAGAIN || err == EWOULDBLOCK) && s->timeout > 0) {
-      if (dl < 0) dl = lsockI_now() + s->timeout;
-      if ((err = lsockI_wait(s, POLLOUT, dl)) == 0) continue;
-    }
+    if ((err = lsockI_waitretry(s, err, POLLOUT, 0, &dl)) == 0) continue;
     restorepipe(&saved, pending, err);
     if (f && !useoff) fseeko(f->f, off, SEEK_SET);
     return sendfail(L, err, sent);

@@ -66,14 +66,34 @@ int lsockI_wait(Sock *s, int events, double deadline) {
 /* After an EAGAIN: may this call wait, and until when?  Returns 0 to
 ** retry, or the error to report (the would-block errno itself when the
 ** socket is non-blocking or the caller said "dontwait"). */
-static int waitretry(Sock *s, int err, int events, int flags, double *dl) {
-  if (!isagain(err) || s->timeout <= 0 || (flags & MSG_DONTWAIT)) return err;
+int lsockI_waitretry(Sock *s, int err, int events, int flags,
+                     double *dl) {
+  if (!isagain(err) || s->timeout == 0 || (flags & MSG_DONTWAIT)) return err;
+  if (s->timeout < 0) {
+    /* A blocking socket said EAGAIN: either its SO_RCVTIMEO/SO_SNDTIMEO
+    ** ran out (report that), or a dup of it was made non-blocking, which
+    ** sets O_NONBLOCK on the open file they share: it still blocks, and
+    ** then the kernel's own SO_RCVTIMEO/SO_SNDTIMEO still bounds it. */
+    int fl = fcntl(s->fd, F_GETFL);
+    if (fl == -1 || !(fl & O_NONBLOCK)) return err;
+    if (*dl < 0) {
+      struct timeval tv = {0, 0};
+      socklen_t len = sizeof tv;
+      getsockopt(s->fd, SOL_SOCKET, events == POLLOUT ? SO_SNDTIMEO
+                 : SO_RCVTIMEO, &tv, &len);
+      *dl = (tv.tv_sec || tv.tv_usec)
+            ? lsockI_now() + (double)tv.tv_sec + (double)tv.tv_usec * 1e-6
+            : 0;
+    }
+    err = lsockI_wait(s, events, *dl > 0 ? *dl : -1);
+    return err == ETIMEDOUT ? EAGAIN : err;
+  }
   if (*dl < 0) *dl = lsockI_now() + s->timeout;
   return lsockI_wait(s, events, *dl);
 }
 
 /* Report err as the API does: a timeout is nil, "timeout", ETIMEDOUT. */
-static int pusherr(lua_State *L, int err) {
+int lsockI_pusherr(lua_State *L, int err) {
   return err == ETIMEDOUT ? lsockI_timeout(L) : lsockI_fail(L, err);
 }
 
@@ -320,7 +340,7 @@ static int meth_connect(lua_State *L) {
     if (lsockI_now() >= dl) { err = ETIMEDOUT; break; }
     poll(NULL, 0, 5);
   }
-  return err ? pusherr(L, err) : pushtrue(L);
+  return err ? lsockI_pusherr(L, err) : pushtrue(L);
 }
 
 static int meth_accept(lua_State *L) {
@@ -336,7 +356,8 @@ static int meth_accept(lua_State *L) {
     fd = accept4(s->fd, lsockI_sa(&a), &a.len, flags);
     if (fd >= 0) break;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, POLLIN, 0, &dl)) != 0) return pusherr(L, err);
+    if ((err = lsockI_waitretry(s, err, POLLIN, 0, &dl)) != 0)
+      return lsockI_pusherr(L, err);
   }
   setupfd(fd);
   c->fd = fd;
@@ -365,12 +386,13 @@ static ssize_t sendsome(Sock *s, const char *p, size_t len, int flags,
     ssize_t n;
     int err;
     if (to)
-      n = sendto(s->fd, p, len, flags, (const struct sockaddr *)&to->ss,
+      n = sendto(s->fd, p, len, lsockI_sysflags(s, flags),
+                 (const struct sockaddr *)&to->ss,
                  to->len);
-    else n = send(s->fd, p, len, flags);
+    else n = send(s->fd, p, len, lsockI_sysflags(s, flags));
     if (n >= 0) return n;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, POLLOUT, flags, dl)) != 0) return -err;
+    if ((err = lsockI_waitretry(s, err, POLLOUT, flags, dl)) != 0) return -err;
   }
 }
 
@@ -383,7 +405,7 @@ static int meth_send(lua_State *L) {
   ssize_t n;
   subrange(L, 4, len, &i, &j);
   n = sendsome(s, data + i, j - i, flags, NULL, &dl);
-  if (n < 0) return pusherr(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   lua_pushinteger(L, n);
   return 1;
 }
@@ -399,7 +421,7 @@ static int meth_sendall(lua_State *L) {
     ssize_t n = sendsome(s, data + i + sent, j - i - sent, MSG_NOSIGNAL,
                          NULL, &dl);
     if (n < 0) {
-      int r = pusherr(L, (int)-n);
+      int r = lsockI_pusherr(L, (int)-n);
       lua_pushinteger(L, (lua_Integer)sent);
       return r + 1;
     }
@@ -420,13 +442,13 @@ static int meth_sendto(lua_State *L) {
   if ((r = lsockI_getaddr(L, 3, s, &a, &nargs)) != 0) return r;
   flags = optflags(L, 3 + nargs) | MSG_NOSIGNAL;
   n = sendsome(s, data, len, flags, &a, &dl);
-  if (n < 0) return pusherr(L, (int)-n);
+  if (n < 0) return lsockI_pusherr(L, (int)-n);
   lua_pushinteger(L, n);
   return 1;
 }
 
 /* The size argument of recv-like calls: how many bytes to allocate. */
-static size_t checksize(lua_State *L, int arg, const Sock *s, int flags) {
+size_t lsockI_checksize(lua_State *L, int arg, const Sock *s, int flags) {
   lua_Integer n = luaL_checkinteger(L, arg);
   luaL_argcheck(L, n >= 0, arg, "size must not be negative");
   luaL_argcheck(L, n <= INT_MAX, arg, "size too large");
@@ -436,12 +458,30 @@ static size_t checksize(lua_State *L, int arg, const Sock *s, int flags) {
   return (size_t)n;
 }
 
+/* MSG_WAITALL does nothing on an O_NONBLOCK descriptor, which is what a
+** socket with a timeout has: finish the stream read here, until the
+** buffer is full, the peer shuts down, an error or the deadline.  What
+** came is the result, as C's MSG_WAITALL gives it after SO_RCVTIMEO. */
+size_t lsockI_waitall(Sock *s, char *p, size_t got, size_t size, int flags,
+                      double *dl) {
+  flags &= ~MSG_WAITALL;
+  while (got < size) {
+    ssize_t n = recv(s->fd, p + got, size - got, lsockI_sysflags(s, flags));
+    if (n > 0) got += (size_t)n;
+    else if (n == 0) break;
+    else if (errno != EINTR
+             && lsockI_waitretry(s, errno, POLLIN, flags, dl) != 0)
+      break;
+  }
+  return got;
+}
+
 /* recv/recvfrom: into the scratch buffer (or a luaL_Buffer above its
 ** size), then one copy into the string. */
 static int dorecv(lua_State *L, int withaddr) {
   Sock *s = lsockI_checksock(L, 1);
   int flags = optflags(L, 3);
-  size_t size = checksize(L, 2, s, flags);
+  size_t size = lsockI_checksize(L, 2, s, flags);
   int big = size > SCRATCH_SIZE;
   luaL_Buffer b;
   char *p = big ? luaL_buffinitsize(L, &b, size)
@@ -452,13 +492,21 @@ static int dorecv(lua_State *L, int withaddr) {
   for (;;) {
     int err;
     a.len = sizeof a.ss;
-    if (withaddr) n = recvfrom(s->fd, p, size, flags, lsockI_sa(&a), &a.len);
-    else n = recv(s->fd, p, size, flags);
+    int sys = lsockI_sysflags(s, flags);
+    if (withaddr) n = recvfrom(s->fd, p, size, sys, lsockI_sa(&a), &a.len);
+    else n = recv(s->fd, p, size, sys);
     if (n >= 0) break;
     if ((err = errno) == EINTR) continue;
-    if ((err = waitretry(s, err, POLLIN, flags, &dl)) != 0)
-      return pusherr(L, err);
+    err = lsockI_waitretry(s, err, lsockI_recvevents(flags), flags, &dl);
+    if (err != 0) return lsockI_pusherr(L, err);
   }
+  if (n > 0 && (flags & MSG_WAITALL) && !(flags & MSG_PEEK)
+      && s->type == SOCK_STREAM && s->timeout > 0 && (size_t)n < size)
+    n = (ssize_t)lsockI_waitall(s, p, (size_t)n, size, flags, &dl);
+  /* A stream socket given MSG_TRUNC discards the bytes without storing
+  ** them: return that many NULs, never the buffer's old contents. */
+  if ((flags & MSG_TRUNC) && s->type == SOCK_STREAM && n > 0)
+    memset(p, 0, (size_t)n > size ? size : (size_t)n);
   /* With MSG_TRUNC a datagram socket returns the real length, which may
   ** exceed the buffer: keep only what was stored. */
   if ((size_t)n > size) n = (ssize_t)size;
