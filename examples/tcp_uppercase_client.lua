@@ -39,17 +39,13 @@ for _, ai in ipairs(answers) do
 end
 if not s then fail("connect", err) end
 
+-- TCP is a byte stream: a reply may arrive in pieces.  A stream reads up to
+-- the newline for us, and sends what was written before it waits.
+local st <close> = lsock.stream.wrap(s)
 for line in io.lines() do
-  assert(s:sendall(line .. "\n"))
-  -- TCP is a byte stream: the reply may come in pieces, so read up to the newline.
-  local reply = ""
-  repeat
-    local data, rerr = s:recv(4096)
-    if not data then fail("recv", rerr) end
-    if data == "" then fail("recv", "server closed the connection") end
-    reply = reply .. data
-  until reply:find("\n", 1, true)
-  io.write(reply)
+  st:write(line, "\n")
+  local reply, rerr = st:read("l")
+  if not reply then fail("recv", rerr or "server closed the connection") end
+  print(reply)
 end
 s:shutdown("wr")
-s:close()

@@ -58,16 +58,17 @@ if not ok then fail("bind", msg) end
 assert(listener:listen(5))
 print(tostring(listener:getsockname()))
 
--- Serves one client until it closes its side.  Capitals do not care where
--- the stream is cut, so each chunk goes back as it comes.
+-- Serves one client until it closes its side.  lsock.stream reads the byte
+-- stream line by line, as io.lines reads a file; "L" keeps each line's end,
+-- and a last line without one still comes back when the client shuts down.
+-- Replies are buffered and go out whenever the stream waits for more input.
 local function serve(conn)
-  while true do
-    local data, rerr = conn:recv(4096)
-    if not data then return print("recv: " .. rerr) end
-    if data == "" then return end
-    local sent, serr = conn:sendall(data:upper())
-    if not sent then return print("send: " .. serr) end
-  end
+  conn:settimeout(60)
+  local st <close> = lsock.stream.wrap(conn)
+  local done, why = pcall(function()
+    for line in st:lines("L") do st:write(line:upper()) end
+  end)
+  if not done then print("connection: " .. tostring(why)) end
 end
 
 local served = 0
