@@ -15,7 +15,7 @@ BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
 .PHONY: all demo test test-asan lint deps clean doc-options bench bench-quick \
-        bench-lines bench-udp
+        bench-lines bench-udp doc doc-index guide
 
 all: build/lsock/core.so
 
@@ -82,6 +82,23 @@ doc-options: all
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  $(LUA) tools/options_doc.lua > doc/options.md
 
+# The reference: doc/html/ from the LDoc comments (config.ld), not committed.
+# lua/lsock/docindex.lua (lsock.help's table) and the guides' copies of the
+# examples are committed; spec/doc_spec.lua and spec/guide_spec.lua fail when
+# they are stale.
+doc: all doc-index guide
+	@command -v ldoc >/dev/null || $(SUDO) apt-get install -y -qq lua-ldoc
+	@mkdir -p build/doc
+	$(LUA) tools/docindex.lua ldoc build/doc/lsock.c
+	ldoc -q .
+	@echo "reference: doc/html/index.html"
+
+doc-index:
+	$(LUA) tools/docindex.lua index > lua/lsock/docindex.lua
+
+guide:
+	$(LUA) tools/guide.lua doc/guide.md doc/guide.fr.md
+
 # UDP receive cost (bench/RESULTS-udp.md); needs LuaSocket to compare.
 bench-udp: deps all
 	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
@@ -90,7 +107,7 @@ bench-udp: deps all
 	  $(LUA) bench/udp_bench.lua $(ROUNDS)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan doc/html
 
 # Issue 7's benchmark: lines/s of lsock.stream vs LuaSocket vs C fgets.
 build/bench/lines_fgets: bench/lines_fgets.c

@@ -42,5 +42,7 @@ build = {
     ["lsock.unix"] = "lua/lsock/unix.lua",
     ["lsock.multicast"] = "lua/lsock/multicast.lua",
     ["lsock.stream"] = "lua/lsock/stream.lua",
+    ["lsock.help"] = "lua/lsock/help.lua",
+    ["lsock.docindex"] = "lua/lsock/docindex.lua",
   },
 }

@@ -275,6 +275,12 @@ static int addr_eq(lua_State *L) {
   return 1;
 }
 
+/*** The address's parts.
+@function sockaddr:unpack
+@treturn string host (or the path of a unix address)
+@treturn int port (inet and inet6)
+@usage local host, port = from:unpack()
+*/
 /* a:unpack() -> host, port (inet, inet6) or path (unix). */
 static int addr_unpack(lua_State *L) {
   const Addr *a = checkaddr(L, 1);
@@ -312,6 +318,17 @@ static int addr_index(lua_State *L) {
 
 /* Module functions -------------------------------------------------------- */
 
+/*** Make an address: a numeric host and port, or a unix path.
+@function addr
+@tparam string host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), or a unix
+  path ("\0name" is abstract)
+@tparam[opt] int port with a host
+@tparam[opt] string family of the "*" wildcard (default "inet")
+@treturn sockaddr fields family, host, port, path, flowinfo, scope_id
+@return[2] nil, "invalid address"
+@usage local a = lsock.addr("127.0.0.1", 80); print(a, a.port)
+@see inet_pton(3)
+*/
 /* lsock.addr(host, port [, family]) or lsock.addr(path). */
 static int lsock_addr(lua_State *L) {
   Addr a;
@@ -372,6 +389,19 @@ static int checkgaiflags(lua_State *L, int arg, const void *table) {
   }
 }
 
+/*** Resolve a host and service to addresses.
+@function getaddrinfo
+@tparam string host a name or numeric address (nil with passive hints)
+@tparam[opt] string|int service a port number or /etc/services name
+@tparam[opt] table hints {family=, socktype=, protocol=, flags="passive
+  canonname ..."}
+@treturn {table,...} {family=, socktype=, protocol=, addr=sockaddr, canonname=}
+  per answer
+@return[2] nil, gai message, EAI code
+@usage for _, ai in ipairs(assert(lsock.getaddrinfo("localhost", "http"))) do
+  print(ai.addr) end
+@see getaddrinfo(3)
+*/
 /* lsock.getaddrinfo(host, service [, hints]) -> array of
 ** {family=, socktype=, protocol=, addr=, canonname=}. */
 static int lsock_getaddrinfo(lua_State *L) {
@@ -435,6 +465,15 @@ static int lsock_getaddrinfo(lua_State *L) {
   return 1;
 }
 
+/*** The host and service names of an address.
+@function getnameinfo
+@tparam sockaddr addr
+@tparam[opt] string|int flags "numerichost namereqd numericserv dgram"...
+@treturn string host
+@treturn string service
+@return[2] nil, gai message, EAI code
+@see getnameinfo(3)
+*/
 /* lsock.getnameinfo(addr [, flags]) -> host, service */
 static int lsock_getnameinfo(lua_State *L) {
   const Addr *a = checkaddr(L, 1);

@@ -22,6 +22,12 @@ static uint16_t inetsum(const unsigned char *p, size_t n) {
   return (uint16_t)~acc;
 }
 
+/*** The internet checksum (RFC 1071) of a string, for raw sockets.
+@function checksum
+@tparam string data
+@treturn int the 16-bit sum, to store big-endian (string.pack(">I2", sum))
+@usage local sum = lsock.checksum(header .. payload)
+*/
 /* lsock.checksum(data) -> integer 0..65535, to be stored in network
 ** order (string.pack(">I2", sum)).  A packet that already holds its
 ** checksum sums to 0.  For UDP or TCP, checksum the pseudo-header and

@@ -19,6 +19,15 @@
 ** handful, and a fixed array keeps the call free of allocation. */
 #define MAXWAIT  64
 
+/*** Wait for the first of several non-blocking connects to finish.
+@function connectwait
+@tparam {socket,...} socks sockets whose connect returned EINPROGRESS
+@tparam[opt] number timeout seconds (nil: as long as it takes)
+@treturn int the index of a finished connect
+@treturn true|nil its outcome, then msg, errno
+@return[2] nil, "timeout", ETIMEDOUT
+@see connect(2)
+*/
 /* lsock.connectwait(socks [, timeout]) -> i, true | i, false, msg, errno
 ** i is the index in socks of a connect that finished (first in array
 ** order when several did), with its outcome; on timeout nil, "timeout",
@@ -75,6 +84,11 @@ static int lsock_connectwait(lua_State *L) {
   return lsockI_timeout(L);  /* not reached: poll said one was ready */
 }
 
+/*** Seconds of a clock that never jumps, for deadlines.
+@function monotime
+@treturn number
+@see clock_gettime(2)
+*/
 /* lsock.monotime() -> seconds of a clock that never jumps, for the
 ** deadlines the Lua helpers keep across several calls. */
 static int lsock_monotime(lua_State *L) {

@@ -213,6 +213,13 @@ void lsockI_pushtype(lua_State *L, int type) {
 
 /* Module functions ---------------------------------------------------- */
 
+/*** Close a raw descriptor (one received with SCM_RIGHTS, say).
+@function close
+@tparam int fd
+@treturn true
+@return[2] nil, msg, errno
+@see close(2)
+*/
 /* lsock.close(fd): close a raw descriptor, such as one received with
 ** SCM_RIGHTS that the program does not want to wrap. */
 static int lsock_close(lua_State *L) {

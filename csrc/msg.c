@@ -195,6 +195,17 @@ static int scratch_gc(lua_State *L) {
 
 /* sendmsg / recvmsg ----------------------------------------------------- */
 
+/*** Send buffers and ancillary data as one message.
+@function socket:sendmsg
+@tparam string|{string,...} buffers sent without concatenation (at most 1024)
+@tparam[opt] table ancillary array of {level, type, data}
+@tparam[opt] string|int flags
+@tparam[opt] sockaddr|string addr destination (nil: the connected peer)
+@treturn int bytes sent
+@return[2] nil, msg, errno
+@usage s:sendmsg({"head", "body"}, {{"socket", "rights", {fd}}})
+@see sendmsg(2)
+*/
 /* sendmsg(buffers [, ancillary [, flags [, addr]]]) -> bytes sent */
 static int meth_sendmsg(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -246,6 +257,18 @@ static int meth_sendmsg(lua_State *L) {
   return 1;
 }
 
+/*** Receive data, ancillary data, flags and sender.
+@function socket:recvmsg
+@tparam int n the most bytes
+@tparam[opt] int ancsize control buffer in bytes (default 1024)
+@tparam[opt] string|int flags "peek", "errqueue", "waitall"...
+@treturn string data
+@treturn table ancillary items {level, type, data}, decoded when known
+@treturn int msg_flags (MSG_TRUNC, MSG_CTRUNC)
+@treturn sockaddr|nil sender
+@return[2] nil, msg, errno
+@see recvmsg(2)
+*/
 /* recvmsg(n [, ancsize [, flags]]) -> data, ancillary, msg flags, sender */
 static int meth_recvmsg(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -289,6 +312,16 @@ static int meth_recvmsg(lua_State *L) {
   return 4;
 }
 
+/*** Send descriptors (SCM_RIGHTS) with some data over a unix socket.
+@function socket:sendfds
+@tparam string data at least one byte on a stream socket
+@tparam int|socket|file|table fds one, or an array of them
+@tparam[opt] string|int flags
+@treturn int bytes sent
+@return[2] nil, msg, errno
+@usage parent:sendfds("x", conn)
+@see unix(7)
+*/
 /* sendfds(data, fds [, flags]) -> bytes sent.  fds is an array of
 ** descriptors, sockets or files, or one of them. */
 static int meth_sendfds(lua_State *L) {
@@ -337,6 +370,19 @@ static int meth_sendfds(lua_State *L) {
   return 1;
 }
 
+/*** Receive data and descriptors; those beyond maxfds are closed, never
+  leaked.
+@function socket:recvfds
+@tparam int n the most bytes
+@tparam[opt] int maxfds default 16
+@tparam[opt] string|int flags
+@treturn string data
+@treturn {int,...} descriptors, close-on-exec, yours (lsock.fromfd,
+  lsock.close)
+@treturn int msg_flags
+@return[2] nil, msg, errno
+@see unix(7)
+*/
 /* recvfds(n [, maxfds [, flags]]) -> data, array of descriptors, msg
 ** flags.  Descriptors beyond maxfds are closed, never leaked. */
 static int meth_recvfds(lua_State *L) {
@@ -405,6 +451,16 @@ static void batchaddr(lua_State *L, int arg, const Sock *s, Addr *a) {
   lsockI_getaddr(L, lua_gettop(L), s, a, &nargs);
 }
 
+/*** Send many datagrams in one system call (Linux).
+@function socket:sendmmsg
+@tparam {string,...} datas one datagram each
+@tparam[opt] sockaddr|table addr one destination (or host, port), or an array
+  of sockaddrs
+@tparam[opt] string|int flags
+@treturn int datagrams sent
+@return[2] nil, msg, errno
+@see sendmmsg(2)
+*/
 /* sendmmsg(array_of_data [, addr_or_array [, flags]]) -> datagrams sent.
 ** addr is one sockaddr (or host, port) for all, or an array of them. */
 static int meth_sendmmsg(lua_State *L) {
@@ -470,6 +526,17 @@ static int meth_sendmmsg(lua_State *L) {
   return 1;
 }
 
+/*** Receive up to count datagrams in one system call (Linux).
+@function socket:recvmmsg
+@tparam int count the most datagrams
+@tparam int n the most bytes of each
+@tparam[opt] string|int flags
+@treturn {string,...} datas
+@treturn {sockaddr,...} senders
+@return[2] nil, msg, errno
+@usage local datas, froms = s:recvmmsg(64, 1500)
+@see recvmmsg(2)
+*/
 /* recvmmsg(count, n [, flags]) -> array of data, array of senders.
 ** Waits for the first datagram only (MSG_WAITFORONE), then takes what
 ** is queued, up to count.  Datagrams from the same sender in a row
@@ -549,6 +616,12 @@ static int meth_recvmmsg(lua_State *L) {
 
 /* Out-of-band data ------------------------------------------------------ */
 
+/*** Whether the next byte to read is the urgent (out-of-band) one.
+@function socket:atmark
+@treturn boolean
+@return[2] nil, msg, errno
+@see sockatmark(3)
+*/
 /* atmark() -> whether the next byte to read is the urgent one */
 static int meth_atmark(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);

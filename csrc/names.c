@@ -147,6 +147,12 @@ static int hostlookup(lua_State *L, const char *name,
 
 /* Hosts, services, protocols ---------------------------------------------- */
 
+/*** This machine's host name.
+@function gethostname
+@treturn string
+@return[2] nil, msg, errno
+@see gethostname(2)
+*/
 static int lsock_gethostname(lua_State *L) {
   char name[HOST_NAME_MAX + 1];
   if (gethostname(name, sizeof name) == -1) return lsockI_fail(L, errno);
@@ -155,6 +161,15 @@ static int lsock_gethostname(lua_State *L) {
   return 1;
 }
 
+/*** The port of a service name.
+@function getservbyname
+@tparam string name "http"
+@tparam[opt] string proto "tcp" or "udp"
+@treturn int port
+@return[2] nil, msg
+@usage lsock.getservbyname("http") --> 80
+@see getservbyname(3)
+*/
 /* getservbyname(name [, proto]) -> port */
 static int lsock_getservbyname(lua_State *L) {
   const char *name = totext(L, 1);
@@ -170,6 +185,14 @@ static int lsock_getservbyname(lua_State *L) {
   return 1;
 }
 
+/*** The service name of a port.
+@function getservbyport
+@tparam int port
+@tparam[opt] string proto
+@treturn string name
+@return[2] nil, msg
+@see getservbyport(3)
+*/
 /* getservbyport(port [, proto]) -> name */
 static int lsock_getservbyport(lua_State *L) {
   int port = (int)checkrange(L, 1, 65535);
@@ -185,6 +208,13 @@ static int lsock_getservbyport(lua_State *L) {
   return 1;
 }
 
+/*** The number of a protocol name.
+@function getprotobyname
+@tparam string name "tcp", "udp", "icmp"...
+@treturn int
+@return[2] nil, msg
+@see getprotobyname(3)
+*/
 /* getprotobyname(name) -> number */
 static int lsock_getprotobyname(lua_State *L) {
   const char *name = totext(L, 1);
@@ -198,6 +228,13 @@ static int lsock_getprotobyname(lua_State *L) {
   return 1;
 }
 
+/*** The name of a protocol number.
+@function getprotobynumber
+@tparam int n
+@treturn string
+@return[2] nil, msg
+@see getprotobynumber(3)
+*/
 /* getprotobynumber(n) -> name */
 static int lsock_getprotobynumber(lua_State *L) {
   int n = (int)checkrange(L, 1, 255);
@@ -213,6 +250,13 @@ static int lsock_getprotobynumber(lua_State *L) {
 
 /* Interfaces -------------------------------------------------------------- */
 
+/*** The index of a network interface.
+@function if_nametoindex
+@tparam string name "lo", "eth0"
+@treturn int
+@return[2] nil, msg, errno
+@see if_nametoindex(3)
+*/
 static int lsock_if_nametoindex(lua_State *L) {
   unsigned i = if_nametoindex(checkifname(L, 1));
   if (i == 0) return lsockI_fail(L, errno);
@@ -220,6 +264,13 @@ static int lsock_if_nametoindex(lua_State *L) {
   return 1;
 }
 
+/*** The name of a network interface.
+@function if_indextoname
+@tparam int index
+@treturn string
+@return[2] nil, msg, errno
+@see if_indextoname(3)
+*/
 static int lsock_if_indextoname(lua_State *L) {
   char name[IF_NAMESIZE];
   unsigned i = (unsigned)checkrange(L, 1, UINT_MAX);
@@ -228,6 +279,12 @@ static int lsock_if_indextoname(lua_State *L) {
   return 1;
 }
 
+/*** Every network interface.
+@function if_nameindex
+@treturn {table,...} {index=, name=} each
+@return[2] nil, msg, errno
+@see if_nameindex(3)
+*/
 /* if_nameindex() -> {{index=, name=}, ...} */
 static int lsock_if_nameindex(lua_State *L) {
   struct if_nameindex *ifs = if_nameindex(), *p;
@@ -249,6 +306,15 @@ static int lsock_if_nameindex(lua_State *L) {
 
 /* Text <-> binary addresses ------------------------------------------------ */
 
+/*** Text address to network-order bytes.
+@function inet_pton
+@tparam string|int family "inet" or "inet6"
+@tparam string text "10.0.0.1", "fe80::1%lo"
+@treturn string 4 or 16 bytes
+@treturn[opt] int scope_id when an inet6 text has a zone
+@return[2] nil, "invalid address"
+@see inet_pton(3)
+*/
 /* inet_pton(family, text) -> bytes [, scope_id].  An inet6 text may end
 ** in "%zone" (an interface name or number), as in getaddrinfo and
 ** lsock.addr: the zone comes back as the second result. */
@@ -289,6 +355,14 @@ static int lsock_inet_pton(lua_State *L) {
   return 2;
 }
 
+/*** Network-order bytes to a text address.
+@function inet_ntop
+@tparam string|int family
+@tparam string bytes 4 or 16 bytes (another length raises)
+@tparam[opt] int scope_id appended as "%ifname"
+@treturn string
+@see inet_ntop(3)
+*/
 /* inet_ntop(family, bytes [, scope_id]) -> text; a scope appends
 ** "%ifname" (or "%number" when no interface has that index). */
 static int lsock_inet_ntop(lua_State *L) {
@@ -315,21 +389,45 @@ static int lsock_inet_ntop(lua_State *L) {
 
 /* Byte order ---------------------------------------------------------- */
 
+/*** 16-bit integer, host to network order.
+@function htons
+@tparam int n
+@treturn int
+@see byteorder(3)
+*/
 static int lsock_htons(lua_State *L) {
   lua_pushinteger(L, htons((uint16_t)checkrange(L, 1, 0xffff)));
   return 1;
 }
 
+/*** 16-bit integer, network to host order.
+@function ntohs
+@tparam int n
+@treturn int
+@see byteorder(3)
+*/
 static int lsock_ntohs(lua_State *L) {
   lua_pushinteger(L, ntohs((uint16_t)checkrange(L, 1, 0xffff)));
   return 1;
 }
 
+/*** 32-bit integer, host to network order.
+@function htonl
+@tparam int n
+@treturn int
+@see byteorder(3)
+*/
 static int lsock_htonl(lua_State *L) {
   lua_pushinteger(L, htonl((uint32_t)checkrange(L, 1, 0xffffffff)));
   return 1;
 }
 
+/*** 32-bit integer, network to host order.
+@function ntohl
+@tparam int n
+@treturn int
+@see byteorder(3)
+*/
 static int lsock_ntohl(lua_State *L) {
   lua_pushinteger(L, ntohl((uint32_t)checkrange(L, 1, 0xffffffff)));
   return 1;
@@ -338,6 +436,14 @@ static int lsock_ntohl(lua_State *L) {
 
 /* Legacy IPv4 calls ------------------------------------------------------- */
 
+/*** IPv4 addresses of a name, as old code has it (prefer getaddrinfo).
+@function gethostbyname
+@tparam string name
+@treturn table {name=, aliases={...}, addrtype="inet", addresses={"a.b.c.d",
+  ...}}
+@return[2] nil, msg, code
+@see gethostbyname(3)
+*/
 static int lsock_gethostbyname(lua_State *L) {
   const char *name = totext(L, 1);
   if (name == NULL) {
@@ -349,6 +455,13 @@ static int lsock_gethostbyname(lua_State *L) {
   return hostlookup(L, name, NULL);
 }
 
+/*** The host entry of an IPv4 address given as text.
+@function gethostbyaddr
+@tparam string ip "a.b.c.d"
+@treturn table as gethostbyname
+@return[2] nil, msg, code
+@see gethostbyaddr(3)
+*/
 /* gethostbyaddr(ip_text): the text, not C's binary form, as the porting
 ** code has it at hand. */
 static int lsock_gethostbyaddr(lua_State *L) {
@@ -359,6 +472,13 @@ static int lsock_gethostbyaddr(lua_State *L) {
   return hostlookup(L, NULL, &in);
 }
 
+/*** IPv4 text (old forms too: "127.1") to 4 bytes.
+@function inet_aton
+@tparam string text
+@treturn string 4 bytes
+@return[2] nil, "invalid address"
+@see inet_aton(3)
+*/
 /* inet_aton(text) -> 4 bytes; accepts the old forms ("127.1", hex). */
 static int lsock_inet_aton(lua_State *L) {
   const char *text = totext(L, 1);
@@ -369,6 +489,13 @@ static int lsock_inet_aton(lua_State *L) {
   return 1;
 }
 
+/*** IPv4 text to an integer in host order (127.0.0.1 is 0x7F000001).
+@function inet_addr
+@tparam string text
+@treturn int
+@return[2] nil, "invalid address"
+@see inet_addr(3)
+*/
 /* inet_addr(text) -> integer in host order.  C's inet_addr cannot tell
 ** 255.255.255.255 from an error; this one can. */
 static int lsock_inet_addr(lua_State *L) {
@@ -380,6 +507,12 @@ static int lsock_inet_addr(lua_State *L) {
   return 1;
 }
 
+/*** IPv4 bytes or integer to "a.b.c.d".
+@function inet_ntoa
+@tparam string|int addr 4 bytes, or an integer in host order
+@treturn string
+@see inet_ntoa(3)
+*/
 /* inet_ntoa(bytes or integer in host order) -> "a.b.c.d" */
 static int lsock_inet_ntoa(lua_State *L) {
   struct in_addr in = checkin4(L, 1);

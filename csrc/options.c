@@ -392,6 +392,16 @@ static socklen_t getlen(LsockKind kind, const LsockOptval *v) {
 
 /* Methods and module functions --------------------------------------------- */
 
+/*** Set a socket option, typed by the option table (doc/options.md).
+@function socket:setsockopt
+@tparam string|int level "socket", "ip", "ipv6", "tcp", "udp" or a number
+@tparam string|int name "reuseaddr", "rcvbuf", "add_membership"... or a number
+@param value boolean, integer, seconds, table or string as the option wants
+@treturn true
+@return[2] nil, msg, errno
+@usage s:setsockopt("socket", "reuseaddr", true)
+@see setsockopt(2)
+*/
 static int meth_setsockopt(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   int level, optname;
@@ -425,6 +435,16 @@ static int meth_setsockopt(lua_State *L) {
   return 1;
 }
 
+/*** Read a socket option, typed by the option table.
+@function socket:getsockopt
+@tparam string|int level
+@tparam string|int name
+@tparam[opt] int size with a numeric name: return raw bytes of that size
+@return the value (boolean, integer, number, table or string)
+@return[2] nil, msg, errno
+@usage print(s:getsockopt("socket", "rcvbuf"))
+@see getsockopt(2)
+*/
 static int meth_getsockopt(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   int level, optname;
@@ -457,6 +477,11 @@ static int meth_getsockopt(lua_State *L) {
   return 1;
 }
 
+/*** The option table's rows, for specs and docs.
+@function options
+@treturn {table,...} {level=, name=, constant=, kind=, value=, get=, set=,
+  levelnum=, optnum=}
+*/
 /* lsock.options() -> array of the table's rows, for specs and docs:
 ** {level=, name=, constant=, kind=, value=, get=, set=, levelnum=,
 ** optnum=}. */

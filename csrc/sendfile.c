@@ -52,6 +52,16 @@ static int sendfail(lua_State *L, int err, long long sent) {
   return r + 1;
 }
 
+/*** Send a file on a stream socket without copying it through Lua.
+@function socket:sendfile
+@tparam file|int file a Lua file handle or a descriptor
+@tparam[opt] int offset where to start (the file position is then left alone)
+@tparam[opt] int count bytes (default: to the end of the file)
+@treturn int bytes sent
+@return[2] nil, msg, errno, sent_so_far
+@usage conn:sendfile(io.open("index.html"))
+@see sendfile(2)
+*/
 static int meth_sendfile(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   luaL_Stream *f = (luaL_Stream *)luaL_testudata(L, 2, LUA_FILEHANDLE);

@@ -185,6 +185,15 @@ static void setint(lua_State *L, const char *k, lua_Integer v) {
 
 /* Module functions ------------------------------------------------------ */
 
+/*** Turn signals into a readable descriptor (the signals are blocked while it
+  is open).
+@function signalfd
+@tparam string|int|table signals "SIGIO", "io", 23 or an array of them
+@treturn signalfd with read, fileno and close
+@return[2] nil, msg, errno
+@usage local sfd = lsock.signalfd{"SIGIO", "SIGURG"}
+@see signalfd(2)
+*/
 /* lsock.signalfd(names) -> object with read, fileno and close */
 static int lsock_signalfd(lua_State *L) {
   SigFd *p;
@@ -205,6 +214,15 @@ static int lsock_signalfd(lua_State *L) {
 
 /* Methods ------------------------------------------------------------ */
 
+/*** The next signal.
+@function signalfd:read
+@tparam[opt] number timeout seconds; nil waits, 0 does not
+@treturn string the signal's name, "SIGIO"
+@treturn table the signalfd_siginfo fields without "ssi_" (signo, pid, fd,
+  band...)
+@return[2] nil, msg, errno (EAGAIN; "timeout", ETIMEDOUT)
+@see signalfd(2)
+*/
 /* read([timeout]) -> name, {signo=, code=, pid=, uid=, fd=, band=, ...}
 ** (the ssi_ fields without their prefix).  No timeout: wait; 0: do not
 ** wait (nil, msg, EAGAIN when nothing is pending). */
@@ -258,11 +276,19 @@ static int sig_read(lua_State *L) {
   return 2;
 }
 
+/*** The descriptor, for select and pollers.
+@function signalfd:fileno
+@treturn int
+*/
 static int sig_fileno(lua_State *L) {
   lua_pushinteger(L, checksigfd(L)->fd);
   return 1;
 }
 
+/*** Close it; its signals are unblocked when no other signalfd holds them.
+@function signalfd:close
+@treturn true
+*/
 static int sig_close(lua_State *L) {
   int err = closesigfd((SigFd *)luaL_checkudata(L, 1, LSOCK_SIGNALFD));
   if (err) return lsockI_fail(L, err);
@@ -282,6 +308,14 @@ static int sig_tostring(lua_State *L) {
   return 1;
 }
 
+/*** Ask for SIGIO when the socket becomes ready (O_ASYNC); either way this
+  process owns the socket, for SIGURG.
+@function socket:setasync
+@tparam boolean on
+@treturn true
+@return[2] nil, msg, errno
+@see fcntl(2)
+*/
 /* s:setasync(on): O_ASYNC on or off (SIGIO when the socket becomes
 ** ready).  Either way this process becomes the socket's owner, which is
 ** all SIGURG needs: setasync(false) asks for SIGURG alone. */

@@ -218,6 +218,17 @@ static void setupfd(int fd) {
 
 /* Module functions -------------------------------------------------------- */
 
+/*** Open a socket.
+@function socket
+@tparam string|int family "inet", "inet6", "unix" or an AF_ number
+@tparam string|int type "stream", "dgram", "raw", "seqpacket" or a SOCK_ number
+@tparam[opt] string|int protocol "tcp", "udp", "icmp", any /etc/protocols name,
+  or a number (default 0)
+@treturn socket the new socket (blocking, close-on-exec)
+@return[2] nil, msg, errno
+@usage local s = assert(lsock.socket("inet", "stream"))
+@see socket(2)
+*/
 /* lsock.socket(family, type [, protocol]) */
 static int lsock_socket(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, -1);
@@ -234,6 +245,16 @@ static int lsock_socket(lua_State *L) {
   return 1;
 }
 
+/*** Two connected sockets.
+@function socketpair
+@tparam[opt] string|int family default "unix"
+@tparam[opt] string|int type default "stream"
+@tparam[opt] string|int protocol default 0
+@treturn socket,socket both ends
+@return[2] nil, msg, errno
+@usage local a, b = lsock.socketpair("unix", "dgram")
+@see socketpair(2)
+*/
 /* lsock.socketpair(family, type [, protocol]) */
 static int lsock_socketpair(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, AF_UNIX);
@@ -258,6 +279,14 @@ static int sockint(int fd, int opt, int *out) {
   return getsockopt(fd, SOL_SOCKET, opt, out, &len) == -1 ? errno : 0;
 }
 
+/*** Wrap an open socket descriptor; the socket owns it from now on.
+@function fromfd
+@tparam int fd a socket descriptor (from recvfds, inetd, systemd)
+@treturn socket family, type and protocol read from the descriptor
+@return[2] nil, msg, errno (ENOTSOCK for a file)
+@usage local s = lsock.fromfd(fds[1])
+@see getsockopt(2)
+*/
 /* lsock.fromfd(fd): wrap (and own) an open socket descriptor. */
 static int lsock_fromfd(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 1);
@@ -288,6 +317,16 @@ static int lsock_fromfd(lua_State *L) {
 
 /* Methods: set-up --------------------------------------------------------- */
 
+/*** Give the socket a local address.
+@function socket:bind
+@tparam sockaddr|string addr a sockaddr, a host ("*" is the wildcard) or a unix
+  path
+@tparam[opt] int port with a host
+@treturn true
+@return[2] nil, msg, errno (EADDRINUSE, EACCES...)
+@usage assert(s:bind("127.0.0.1", 0)); print(s:getsockname())
+@see bind(2)
+*/
 static int meth_bind(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   Addr a;
@@ -297,6 +336,14 @@ static int meth_bind(lua_State *L) {
   return pushtrue(L);
 }
 
+/*** Accept connections on a stream socket.
+@function socket:listen
+@tparam[opt] int backlog default SOMAXCONN
+@treturn true
+@return[2] nil, msg, errno
+@usage assert(s:listen())
+@see listen(2)
+*/
 static int meth_listen(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   lua_Integer backlog = luaL_optinteger(L, 2, SOMAXCONN);
@@ -312,6 +359,17 @@ static int finishconnect(Sock *s, double deadline) {
   return sockint(s->fd, SO_ERROR, &err) ? errno : err;
 }
 
+/*** Connect to a peer; with a timeout the whole connect is bounded.
+@function socket:connect
+@tparam sockaddr|string addr a sockaddr, a host (resolved in the socket's
+  family) or a unix path
+@tparam[opt] int port with a host
+@treturn true
+@return[2] nil, msg, errno (ECONNREFUSED; EINPROGRESS when non-blocking;
+  "timeout", ETIMEDOUT)
+@usage assert(s:connect("127.0.0.1", 8080))
+@see connect(2)
+*/
 static int meth_connect(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   Addr a;
@@ -343,6 +401,14 @@ static int meth_connect(lua_State *L) {
   return err ? lsockI_pusherr(L, err) : pushtrue(L);
 }
 
+/*** Take the next connection of a listening socket.
+@function socket:accept
+@treturn socket the connected socket (it inherits the listener's timeout)
+@treturn sockaddr the peer (an unnamed unix peer has path "")
+@return[2] nil, msg, errno ("timeout", ETIMEDOUT; EAGAIN when non-blocking)
+@usage local c, peer = assert(srv:accept())
+@see accept4(2)
+*/
 static int meth_accept(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   Addr a;
@@ -365,6 +431,14 @@ static int meth_accept(lua_State *L) {
   return 2;
 }
 
+/*** Shut down one or both directions of a connection.
+@function socket:shutdown
+@tparam[opt] string|int how "rd", "wr" or "rdwr" (default)
+@treturn true
+@return[2] nil, msg, errno (ENOTCONN)
+@usage s:shutdown("wr")  -- the peer's recv returns ""
+@see shutdown(2)
+*/
 static int meth_shutdown(lua_State *L) {
   static const char *const hows[] = {"rd", "wr", "rdwr", NULL};
   static const int howv[] = {SHUT_RD, SHUT_WR, SHUT_RDWR};
@@ -396,6 +470,17 @@ static ssize_t sendsome(Sock *s, const char *p, size_t len, int flags,
   }
 }
 
+/*** Send bytes; may send fewer than asked.
+@function socket:send
+@tparam string data
+@tparam[opt] string|int flags "oob", "dontwait", "more"...
+@tparam[opt] int i start of data:sub(i, j), without copying
+@tparam[opt] int j end of the range
+@treturn int bytes sent
+@return[2] nil, msg, errno (EPIPE, never SIGPIPE; "timeout", ETIMEDOUT)
+@usage local n = assert(s:send("hello\n"))
+@see send(2)
+*/
 static int meth_send(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   size_t len, i, j;
@@ -410,6 +495,16 @@ static int meth_send(lua_State *L) {
   return 1;
 }
 
+/*** Send a whole string (or data:sub(i, j)), looping over partial sends.
+@function socket:sendall
+@tparam string data
+@tparam[opt] int i start of the range
+@tparam[opt] int j end of the range
+@treturn int the length of the range
+@return[2] nil, msg, errno, sent_so_far
+@usage assert(s:sendall(reply))
+@see send(2)
+*/
 /* sendall(data [, i [, j]]): the whole range, or nil, msg, errno, sent. */
 static int meth_sendall(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -431,6 +526,16 @@ static int meth_sendall(lua_State *L) {
   return 1;
 }
 
+/*** Send a datagram to an address.
+@function socket:sendto
+@tparam string data
+@tparam sockaddr|string addr a sockaddr, host or unix path
+@tparam[opt] int|string port with a host; then flags
+@treturn int bytes sent
+@return[2] nil, msg, errno
+@usage s:sendto("ping", "127.0.0.1", 9999)
+@see sendto(2)
+*/
 static int meth_sendto(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   size_t len;
@@ -527,10 +632,29 @@ static int dorecv(lua_State *L, int withaddr) {
   return 2;
 }
 
+/*** Receive at most n bytes.
+@function socket:recv
+@tparam int n the most bytes to return (a stream gives at most 1 MiB a call)
+@tparam[opt] string|int flags "peek", "waitall", "dontwait", "oob", "trunc"
+@treturn string data; "" when the peer has shut down
+@return[2] nil, msg, errno ("timeout", ETIMEDOUT; EAGAIN when non-blocking)
+@usage local line = s:recv(1024)
+@see recv(2)
+*/
 static int meth_recv(lua_State *L) {
   return dorecv(L, 0);
 }
 
+/*** Receive a datagram and its sender.
+@function socket:recvfrom
+@tparam int n the most bytes to return
+@tparam[opt] string|int flags as for recv
+@treturn string data
+@treturn sockaddr the sender (send the reply there)
+@return[2] nil, msg, errno
+@usage local data, from = s:recvfrom(1500); s:sendto(data, from)
+@see recvfrom(2)
+*/
 static int meth_recvfrom(lua_State *L) {
   return dorecv(L, 1);
 }
@@ -551,19 +675,41 @@ static int getname(lua_State *L, int peer) {
   return 1;
 }
 
+/*** The socket's local address.
+@function socket:getsockname
+@treturn sockaddr
+@return[2] nil, msg, errno
+@usage print(s:getsockname().port)
+@see getsockname(2)
+*/
 static int meth_getsockname(lua_State *L) {
   return getname(L, 0);
 }
 
+/*** The connected peer's address.
+@function socket:getpeername
+@treturn sockaddr
+@return[2] nil, msg, errno (ENOTCONN)
+@see getpeername(2)
+*/
 static int meth_getpeername(lua_State *L) {
   return getname(L, 1);
 }
 
+/*** The descriptor, for select, pollers and sendfds; the socket keeps it.
+@function socket:fileno
+@treturn int fd
+*/
 static int meth_fileno(lua_State *L) {
   lua_pushinteger(L, lsockI_checksock(L, 1)->fd);
   return 1;
 }
 
+/*** Hand the descriptor to the caller; the socket is closed without closing
+  it.
+@function socket:detach
+@treturn int fd, now the caller's to close (lsock.close)
+*/
 /* detach(): hand the descriptor to the caller; the socket is then closed
 ** without closing the descriptor. */
 static int meth_detach(lua_State *L) {
@@ -573,6 +719,12 @@ static int meth_detach(lua_State *L) {
   return 1;
 }
 
+/*** A second socket on a duplicate of the descriptor.
+@function socket:dup
+@treturn socket with the same timeout
+@return[2] nil, msg, errno
+@see dup(2)
+*/
 static int meth_dup(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   /* O_NONBLOCK lives on the shared open file: the copy's mode is ours. */
@@ -583,21 +735,41 @@ static int meth_dup(lua_State *L) {
   return 1;
 }
 
+/*** The socket's family as a name.
+@function socket:family
+@treturn string "inet", "inet6", "unix", ...
+*/
 static int meth_family(lua_State *L) {
   lsockI_pushfamily(L, lsockI_checksock(L, 1)->family);
   return 1;
 }
 
+/*** The socket's type as a name.
+@function socket:type
+@treturn string "stream", "dgram", "raw", "seqpacket"
+*/
 static int meth_type(lua_State *L) {
   lsockI_pushtype(L, lsockI_checksock(L, 1)->type);
   return 1;
 }
 
+/*** The socket's protocol number.
+@function socket:protocol
+@treturn int 0, 6 (tcp), 17 (udp)...
+*/
 static int meth_protocol(lua_State *L) {
   lua_pushinteger(L, lsockI_checksock(L, 1)->protocol);
   return 1;
 }
 
+/*** Set how long each call may wait.
+@function socket:settimeout
+@tparam[opt] number seconds nil, negative or math.huge: block; 0: never wait; t
+  > 0: at most t seconds per call
+@treturn true
+@usage s:settimeout(2.5)
+@see poll(2)
+*/
 /* settimeout(seconds or nil): nil, a negative number or math.huge block;
 ** 0 never waits; a positive number waits at most that long per call. */
 static int meth_settimeout(lua_State *L) {
@@ -614,6 +786,10 @@ static int meth_settimeout(lua_State *L) {
   return pushtrue(L);
 }
 
+/*** The timeout set by settimeout.
+@function socket:gettimeout
+@treturn number|nil seconds, or nil when blocking
+*/
 static int meth_gettimeout(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   if (s->timeout < 0) luaL_pushfail(L);
@@ -621,6 +797,12 @@ static int meth_gettimeout(lua_State *L) {
   return 1;
 }
 
+/*** Blocking (settimeout(nil)) or non-blocking (settimeout(0)).
+@function socket:setblocking
+@tparam boolean on
+@treturn true
+@see fcntl(2)
+*/
 static int meth_setblocking(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   int on, err;
@@ -634,6 +816,12 @@ static int meth_setblocking(lua_State *L) {
 
 /* Methods: closing ------------------------------------------------------- */
 
+/*** Close the socket; closing twice is harmless.
+@function socket:close
+@treturn true
+@return[2] nil, msg, errno when close(2) reports an error
+@see close(2)
+*/
 /* close(): harmless on a closed socket. */
 static int meth_close(lua_State *L) {
   int err = closefd(anysock(L));

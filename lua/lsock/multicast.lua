@@ -43,7 +43,7 @@ end
 -- @tparam[opt] string source only receive from this source (source-specific
 --   multicast, IGMPv3/MLDv2)
 -- @treturn boolean `true`, or `nil, msg, errno`
--- @see ip(7) IP_ADD_MEMBERSHIP, ipv6(7) IPV6_ADD_MEMBERSHIP
+-- @see ip(7), ipv6(7)
 function M.join(sock, group, interface, source)
   return sock:setsockopt(membership(sock, true, group, interface, source))
 end

@@ -222,7 +222,7 @@ end
 -- default), `"L"` (line with it), `"a"` (all until the peer shuts down),
 -- `"n"` (a numeral), or a count (up to n bytes; fewer only at end of
 -- stream).  Formats may start with "*" as in older Lua.
--- @function read
+-- @function stream:read
 -- @param ... formats
 -- @return one value per format; nil for the first that meets end of
 -- stream (and no more), as io does.  `nil, "line too long"` when a line
@@ -392,12 +392,15 @@ function Stream:fileno()
   return self.sock:fileno()
 end
 
---- The socket's timeout, which bounds each wait for data.
+--- Set the socket's timeout, which bounds each wait for data.
+-- @tparam[opt] number t seconds, as socket:settimeout
 function Stream:settimeout(t)
   checkopen(self, "settimeout")
   return self.sock:settimeout(t)
 end
 
+--- The socket's timeout.
+-- @treturn number|nil seconds, or nil when blocking
 function Stream:gettimeout()
   checkopen(self, "gettimeout")
   return self.sock:gettimeout()
