@@ -134,4 +134,7 @@ function M.help(x)
   print(M.text(x))
 end
 
-return setmetatable(M, { __call = function(_, x) return M.help(x) end })
+return setmetatable(M, {
+  __call = function(_, x) return M.help(x) end,
+  __tostring = function() return "lsock.help: call lsock.help(name or object)" end,
+})
