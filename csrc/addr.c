@@ -473,6 +473,7 @@ static int lsock_getaddrinfo(lua_State *L) {
 @treturn string service
 @return[2] nil, gai message, EAI code
 @see getnameinfo(3)
+@usage local host, serv = lsock.getnameinfo(lsock.addr("127.0.0.1", 22))
 */
 /* lsock.getnameinfo(addr [, flags]) -> host, service */
 static int lsock_getnameinfo(lua_State *L) {

@@ -27,6 +27,7 @@
 @treturn true|nil its outcome, then msg, errno
 @return[2] nil, "timeout", ETIMEDOUT
 @see connect(2)
+@usage local i, ok, msg = lsock.connectwait({s4, s6}, 0.25)
 */
 /* lsock.connectwait(socks [, timeout]) -> i, true | i, false, msg, errno
 ** i is the index in socks of a connect that finished (first in array
@@ -88,6 +89,7 @@ static int lsock_connectwait(lua_State *L) {
 @function monotime
 @treturn number
 @see clock_gettime(2)
+@usage local deadline = lsock.monotime() + 5
 */
 /* lsock.monotime() -> seconds of a clock that never jumps, for the
 ** deadlines the Lua helpers keep across several calls. */

@@ -219,6 +219,7 @@ void lsockI_pushtype(lua_State *L, int type) {
 @treturn true
 @return[2] nil, msg, errno
 @see close(2)
+@usage for _, fd in ipairs(fds) do lsock.close(fd) end
 */
 /* lsock.close(fd): close a raw descriptor, such as one received with
 ** SCM_RIGHTS that the program does not want to wrap. */

@@ -268,6 +268,7 @@ static int meth_sendmsg(lua_State *L) {
 @treturn sockaddr|nil sender
 @return[2] nil, msg, errno
 @see recvmsg(2)
+@usage local data, anc, flags, from = s:recvmsg(1500)
 */
 /* recvmsg(n [, ancsize [, flags]]) -> data, ancillary, msg flags, sender */
 static int meth_recvmsg(lua_State *L) {
@@ -382,6 +383,7 @@ static int meth_sendfds(lua_State *L) {
 @treturn int msg_flags
 @return[2] nil, msg, errno
 @see unix(7)
+@usage local data, fds = ctl:recvfds(100); local c = lsock.fromfd(fds[1])
 */
 /* recvfds(n [, maxfds [, flags]]) -> data, array of descriptors, msg
 ** flags.  Descriptors beyond maxfds are closed, never leaked. */
@@ -460,6 +462,7 @@ static void batchaddr(lua_State *L, int arg, const Sock *s, Addr *a) {
 @treturn int datagrams sent
 @return[2] nil, msg, errno
 @see sendmmsg(2)
+@usage s:sendmmsg({"one", "two", "three"}, "127.0.0.1", 9999)
 */
 /* sendmmsg(array_of_data [, addr_or_array [, flags]]) -> datagrams sent.
 ** addr is one sockaddr (or host, port) for all, or an array of them. */
@@ -621,6 +624,7 @@ static int meth_recvmmsg(lua_State *L) {
 @treturn boolean
 @return[2] nil, msg, errno
 @see sockatmark(3)
+@usage if s:atmark() then local urgent = s:recv(1, "oob") end
 */
 /* atmark() -> whether the next byte to read is the urgent one */
 static int meth_atmark(lua_State *L) {

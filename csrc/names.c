@@ -152,6 +152,7 @@ static int hostlookup(lua_State *L, const char *name,
 @treturn string
 @return[2] nil, msg, errno
 @see gethostname(2)
+@usage print(lsock.gethostname())
 */
 static int lsock_gethostname(lua_State *L) {
   char name[HOST_NAME_MAX + 1];
@@ -192,6 +193,7 @@ static int lsock_getservbyname(lua_State *L) {
 @treturn string name
 @return[2] nil, msg
 @see getservbyport(3)
+@usage lsock.getservbyport(22) --> "ssh"
 */
 /* getservbyport(port [, proto]) -> name */
 static int lsock_getservbyport(lua_State *L) {
@@ -214,6 +216,7 @@ static int lsock_getservbyport(lua_State *L) {
 @treturn int
 @return[2] nil, msg
 @see getprotobyname(3)
+@usage lsock.getprotobyname("udp") --> 17
 */
 /* getprotobyname(name) -> number */
 static int lsock_getprotobyname(lua_State *L) {
@@ -234,6 +237,7 @@ static int lsock_getprotobyname(lua_State *L) {
 @treturn string
 @return[2] nil, msg
 @see getprotobynumber(3)
+@usage lsock.getprotobynumber(6) --> "tcp"
 */
 /* getprotobynumber(n) -> name */
 static int lsock_getprotobynumber(lua_State *L) {
@@ -256,6 +260,7 @@ static int lsock_getprotobynumber(lua_State *L) {
 @treturn int
 @return[2] nil, msg, errno
 @see if_nametoindex(3)
+@usage lsock.if_nametoindex("lo") --> 1
 */
 static int lsock_if_nametoindex(lua_State *L) {
   unsigned i = if_nametoindex(checkifname(L, 1));
@@ -270,6 +275,7 @@ static int lsock_if_nametoindex(lua_State *L) {
 @treturn string
 @return[2] nil, msg, errno
 @see if_indextoname(3)
+@usage lsock.if_indextoname(1) --> "lo"
 */
 static int lsock_if_indextoname(lua_State *L) {
   char name[IF_NAMESIZE];
@@ -284,6 +290,7 @@ static int lsock_if_indextoname(lua_State *L) {
 @treturn {table,...} {index=, name=} each
 @return[2] nil, msg, errno
 @see if_nameindex(3)
+@usage for _, i in ipairs(lsock.if_nameindex()) do print(i.index, i.name) end
 */
 /* if_nameindex() -> {{index=, name=}, ...} */
 static int lsock_if_nameindex(lua_State *L) {
@@ -314,6 +321,7 @@ static int lsock_if_nameindex(lua_State *L) {
 @treturn[opt] int scope_id when an inet6 text has a zone
 @return[2] nil, "invalid address"
 @see inet_pton(3)
+@usage local bytes = assert(lsock.inet_pton("inet6", "::1"))
 */
 /* inet_pton(family, text) -> bytes [, scope_id].  An inet6 text may end
 ** in "%zone" (an interface name or number), as in getaddrinfo and
@@ -362,6 +370,7 @@ static int lsock_inet_pton(lua_State *L) {
 @tparam[opt] int scope_id appended as "%ifname"
 @treturn string
 @see inet_ntop(3)
+@usage lsock.inet_ntop("inet", "\127\0\0\1") --> "127.0.0.1"
 */
 /* inet_ntop(family, bytes [, scope_id]) -> text; a scope appends
 ** "%ifname" (or "%number" when no interface has that index). */
@@ -394,6 +403,7 @@ static int lsock_inet_ntop(lua_State *L) {
 @tparam int n
 @treturn int
 @see byteorder(3)
+@usage lsock.htons(0x1234) --> 0x3412 on a little-endian machine
 */
 static int lsock_htons(lua_State *L) {
   lua_pushinteger(L, htons((uint16_t)checkrange(L, 1, 0xffff)));
@@ -405,6 +415,7 @@ static int lsock_htons(lua_State *L) {
 @tparam int n
 @treturn int
 @see byteorder(3)
+@usage local port = lsock.ntohs(string.unpack("=I2", header, 3))
 */
 static int lsock_ntohs(lua_State *L) {
   lua_pushinteger(L, ntohs((uint16_t)checkrange(L, 1, 0xffff)));
@@ -416,6 +427,7 @@ static int lsock_ntohs(lua_State *L) {
 @tparam int n
 @treturn int
 @see byteorder(3)
+@usage lsock.htonl(0x7F000001) --> 0x0100007F on a little-endian machine
 */
 static int lsock_htonl(lua_State *L) {
   lua_pushinteger(L, htonl((uint32_t)checkrange(L, 1, 0xffffffff)));
@@ -427,6 +439,7 @@ static int lsock_htonl(lua_State *L) {
 @tparam int n
 @treturn int
 @see byteorder(3)
+@usage local addr = lsock.ntohl(string.unpack("=I4", header, 13))
 */
 static int lsock_ntohl(lua_State *L) {
   lua_pushinteger(L, ntohl((uint32_t)checkrange(L, 1, 0xffffffff)));
@@ -443,6 +456,7 @@ static int lsock_ntohl(lua_State *L) {
   ...}}
 @return[2] nil, msg, code
 @see gethostbyname(3)
+@usage local h = lsock.gethostbyname("localhost"); print(h.addresses[1])
 */
 static int lsock_gethostbyname(lua_State *L) {
   const char *name = totext(L, 1);
@@ -461,6 +475,7 @@ static int lsock_gethostbyname(lua_State *L) {
 @treturn table as gethostbyname
 @return[2] nil, msg, code
 @see gethostbyaddr(3)
+@usage print(lsock.gethostbyaddr("127.0.0.1").name)
 */
 /* gethostbyaddr(ip_text): the text, not C's binary form, as the porting
 ** code has it at hand. */
@@ -478,6 +493,7 @@ static int lsock_gethostbyaddr(lua_State *L) {
 @treturn string 4 bytes
 @return[2] nil, "invalid address"
 @see inet_aton(3)
+@usage lsock.inet_aton("127.1") --> "\127\0\0\1"
 */
 /* inet_aton(text) -> 4 bytes; accepts the old forms ("127.1", hex). */
 static int lsock_inet_aton(lua_State *L) {
@@ -495,6 +511,7 @@ static int lsock_inet_aton(lua_State *L) {
 @treturn int
 @return[2] nil, "invalid address"
 @see inet_addr(3)
+@usage lsock.inet_addr("127.0.0.1") --> 0x7F000001
 */
 /* inet_addr(text) -> integer in host order.  C's inet_addr cannot tell
 ** 255.255.255.255 from an error; this one can. */
@@ -512,6 +529,7 @@ static int lsock_inet_addr(lua_State *L) {
 @tparam string|int addr 4 bytes, or an integer in host order
 @treturn string
 @see inet_ntoa(3)
+@usage lsock.inet_ntoa(0x7F000001) --> "127.0.0.1"
 */
 /* inet_ntoa(bytes or integer in host order) -> "a.b.c.d" */
 static int lsock_inet_ntoa(lua_State *L) {

@@ -481,6 +481,7 @@ static int meth_getsockopt(lua_State *L) {
 @function options
 @treturn {table,...} {level=, name=, constant=, kind=, value=, get=, set=,
   levelnum=, optnum=}
+@usage for _, o in ipairs(lsock.options()) do print(o.level, o.name) end
 */
 /* lsock.options() -> array of the table's rows, for specs and docs:
 ** {level=, name=, constant=, kind=, value=, get=, set=, levelnum=,

@@ -222,6 +222,7 @@ static int lsock_signalfd(lua_State *L) {
   band...)
 @return[2] nil, msg, errno (EAGAIN; "timeout", ETIMEDOUT)
 @see signalfd(2)
+@usage local name, info = sfd:read(1.0)
 */
 /* read([timeout]) -> name, {signo=, code=, pid=, uid=, fd=, band=, ...}
 ** (the ssi_ fields without their prefix).  No timeout: wait; 0: do not
@@ -279,6 +280,7 @@ static int sig_read(lua_State *L) {
 /*** The descriptor, for select and pollers.
 @function signalfd:fileno
 @treturn int
+@usage local r = lsock.select({sfd:fileno()}, {}, 1)
 */
 static int sig_fileno(lua_State *L) {
   lua_pushinteger(L, checksigfd(L)->fd);
@@ -288,6 +290,7 @@ static int sig_fileno(lua_State *L) {
 /*** Close it; its signals are unblocked when no other signalfd holds them.
 @function signalfd:close
 @treturn true
+@usage sfd:close()
 */
 static int sig_close(lua_State *L) {
   int err = closesigfd((SigFd *)luaL_checkudata(L, 1, LSOCK_SIGNALFD));
@@ -315,6 +318,7 @@ static int sig_tostring(lua_State *L) {
 @treturn true
 @return[2] nil, msg, errno
 @see fcntl(2)
+@usage s:setasync(true); local sfd = lsock.signalfd("SIGIO")
 */
 /* s:setasync(on): O_ASYNC on or off (SIGIO when the socket becomes
 ** ready).  Either way this process becomes the socket's owner, which is

@@ -691,6 +691,7 @@ static int meth_getsockname(lua_State *L) {
 @treturn sockaddr
 @return[2] nil, msg, errno (ENOTCONN)
 @see getpeername(2)
+@usage print("connected to " .. tostring(s:getpeername()))
 */
 static int meth_getpeername(lua_State *L) {
   return getname(L, 1);
@@ -699,6 +700,7 @@ static int meth_getpeername(lua_State *L) {
 /*** The descriptor, for select, pollers and sendfds; the socket keeps it.
 @function socket:fileno
 @treturn int fd
+@usage print(s:fileno())
 */
 static int meth_fileno(lua_State *L) {
   lua_pushinteger(L, lsockI_checksock(L, 1)->fd);
@@ -709,6 +711,7 @@ static int meth_fileno(lua_State *L) {
   it.
 @function socket:detach
 @treturn int fd, now the caller's to close (lsock.close)
+@usage local fd = s:detach()  -- s is closed, fd stays open
 */
 /* detach(): hand the descriptor to the caller; the socket is then closed
 ** without closing the descriptor. */
@@ -724,6 +727,7 @@ static int meth_detach(lua_State *L) {
 @treturn socket with the same timeout
 @return[2] nil, msg, errno
 @see dup(2)
+@usage local s2 = assert(s:dup())
 */
 static int meth_dup(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -738,6 +742,7 @@ static int meth_dup(lua_State *L) {
 /*** The socket's family as a name.
 @function socket:family
 @treturn string "inet", "inet6", "unix", ...
+@usage if s:family() == "inet6" then s:setsockopt("ipv6", "v6only", false) end
 */
 static int meth_family(lua_State *L) {
   lsockI_pushfamily(L, lsockI_checksock(L, 1)->family);
@@ -747,6 +752,7 @@ static int meth_family(lua_State *L) {
 /*** The socket's type as a name.
 @function socket:type
 @treturn string "stream", "dgram", "raw", "seqpacket"
+@usage assert(s:type() == "stream")
 */
 static int meth_type(lua_State *L) {
   lsockI_pushtype(L, lsockI_checksock(L, 1)->type);
@@ -756,6 +762,7 @@ static int meth_type(lua_State *L) {
 /*** The socket's protocol number.
 @function socket:protocol
 @treturn int 0, 6 (tcp), 17 (udp)...
+@usage print(s:protocol()) --> 6 for TCP
 */
 static int meth_protocol(lua_State *L) {
   lua_pushinteger(L, lsockI_checksock(L, 1)->protocol);
@@ -789,6 +796,7 @@ static int meth_settimeout(lua_State *L) {
 /*** The timeout set by settimeout.
 @function socket:gettimeout
 @treturn number|nil seconds, or nil when blocking
+@usage local t = s:gettimeout()
 */
 static int meth_gettimeout(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -802,6 +810,7 @@ static int meth_gettimeout(lua_State *L) {
 @tparam boolean on
 @treturn true
 @see fcntl(2)
+@usage s:setblocking(false)  -- like s:settimeout(0)
 */
 static int meth_setblocking(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
@@ -821,6 +830,7 @@ static int meth_setblocking(lua_State *L) {
 @treturn true
 @return[2] nil, msg, errno when close(2) reports an error
 @see close(2)
+@usage s:close()
 */
 /* close(): harmless on a closed socket. */
 static int meth_close(lua_State *L) {

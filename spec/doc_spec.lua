@@ -35,6 +35,14 @@ describe("the reference", function()
     assert.same({}, missing)
   end)
 
+  it("gives every entry an example (@usage)", function()
+    local bare = {}
+    for _, e in ipairs(entries) do
+      if not e.usage or not e.usage:find("%S") then bare[#bare + 1] = e.name end
+    end
+    assert.same({}, bare)
+  end)
+
   it("has no entry for a function that does not exist", function()
     local stale = {}
     for _, e in ipairs(entries) do

@@ -22,6 +22,7 @@ end
 -- `"lsock.socket"`, `"lsock.tcp.connect"`, `"socket:bind"`,
 -- `"stream:read"`.  The doc-coverage spec checks each has an entry.
 -- @treturn table name -> the function
+-- @usage for name in pairs(lsock.help.public()) do print(name) end
 function M.public()
   local names = {}
   for k, v in pairs(lsock) do
@@ -92,6 +93,7 @@ end
 -- sockaddr), a module (`lsock.tcp`), a name (`"bind"`, `"socket:bind"`,
 -- `"lsock.tcp.connect"`), or nil for the list of modules
 -- @treturn string
+-- @usage local t = lsock.help.text("bind")
 function M.text(x)
   local tx = type(x)
   if x == nil then

@@ -44,12 +44,14 @@ end
 --   multicast, IGMPv3/MLDv2)
 -- @treturn boolean `true`, or `nil, msg, errno`
 -- @see ip(7), ipv6(7)
+-- @usage assert(lsock.multicast.join(s, "225.0.0.10", "127.0.0.1"))
 function M.join(sock, group, interface, source)
   return sock:setsockopt(membership(sock, true, group, interface, source))
 end
 
 --- Leaves a group joined with `join` (same arguments).
 -- @treturn boolean `true`, or `nil, msg, errno`
+-- @usage lsock.multicast.leave(s, "225.0.0.10", "127.0.0.1")
 function M.leave(sock, group, interface, source)
   return sock:setsockopt(membership(sock, false, group, interface, source))
 end
@@ -70,6 +72,7 @@ end
 -- @tparam[opt] table opts `interface`, `source`, `reuseaddr` (default
 --   true), `reuseport`, `timeout` (seconds, see settimeout)
 -- @return the socket, or `nil, msg, errno`
+-- @usage local r = assert(lsock.multicast.receiver("225.0.0.10", 7200))
 function M.receiver(group, port, opts)
   opts = opts or {}
   local family = family_of(group)
@@ -106,6 +109,7 @@ end
 --   too; default true), `interface` (the outgoing interface), `bind`
 --   (`{host, port}` to bind first), `timeout`
 -- @return the socket, or `nil, msg, errno`
+-- @usage local s = assert(lsock.multicast.sender("225.0.0.10", 7200, {ttl = 1}))
 function M.sender(group, port, opts)
   opts = opts or {}
   local family = family_of(group)

@@ -229,6 +229,7 @@ end
 -- passes `maxline`; `nil, msg, errno` (`nil, "timeout", ETIMEDOUT`) when
 -- the socket fails: then this read consumed nothing, all data stays
 -- buffered.  Bad formats raise before anything is read.
+-- @usage local line = st:read("l"); local n, rest = st:read("n", "a")
 local function luaread(self, ...)
   checkopen(self, "read")
   local nf = select("#", ...)
@@ -271,6 +272,7 @@ Stream.read = cstream.reader(luaread)
 -- `for line in st:lines() do`.  It ends at end of stream and raises the
 -- message of a failure (timeout, "line too long"), as io.lines does; the
 -- data stays buffered.
+-- @usage for line in st:lines() do print(line) end
 function Stream:lines(...)
   checkopen(self, "lines")
   local nf = select("#", ...)
@@ -294,6 +296,7 @@ end
 --- Whatever is buffered, or else what one recv brings: at most n bytes
 -- (default: the recv size).
 -- @return data; nil at end of stream; nil, msg, errno on failure.
+-- @usage local chunk = st:readsome(4096)
 function Stream:readsome(n)
   checkopen(self, "readsome")
   if n == nil then n = self.recvsize end
@@ -313,6 +316,7 @@ end
 -- send them by the buffering mode (see setvbuf).
 -- @return the stream; nil, msg, errno if sending failed (the unsent data
 -- stays buffered).
+-- @usage st:write("HTTP/1.0 200 OK\r\n", "Content-Length: ", #body, "\r\n\r\n", body)
 function Stream:write(...)
   checkopen(self, "write")
   local wbuf, wn, wlen, nl = self.wbuf, self.wn, self.wlen, false
@@ -339,6 +343,7 @@ end
 
 --- Send what write buffered.
 -- @return true, or nil, msg, errno (the unsent data stays buffered)
+-- @usage st:flush()
 function Stream:flush()
   checkopen(self, "flush")
   return flushw(self)
@@ -348,6 +353,7 @@ end
 -- (sent when `size` bytes are buffered, by flush, or before a read waits
 -- for the socket) or `"line"` (also after each write holding a newline).
 -- @return true, or nil, msg, errno if flushing failed
+-- @usage st:setvbuf("line")
 function Stream:setvbuf(mode, size)
   checkopen(self, "setvbuf")
   if mode ~= "no" and mode ~= "full" and mode ~= "line" then
@@ -364,6 +370,7 @@ end
 --- Flush and close the socket.  Closing twice is harmless.
 -- @return true, or nil, msg, errno if the flush failed (the socket is
 -- closed all the same)
+-- @usage st:close()
 function Stream:close()
   if self.closed then return true end
   local ok, err, code = flushw(self)
@@ -377,16 +384,19 @@ Stream.__close = Stream.close
 
 --- Bytes received and not yet read: a reader that waits with select()
 -- must read these first, the socket will not show them as readable.
+-- @usage if st:buffered() == 0 then lsock.select({st}, {}, 1) end
 function Stream:buffered()
   return self.buf:len()
 end
 
 --- The wrapped socket.
+-- @usage print(st:socket():getpeername())
 function Stream:socket()
   return self.sock
 end
 
 --- The socket's descriptor, so that select() and pollers take streams.
+-- @usage local r = lsock.select({st:fileno()}, {}, 1)
 function Stream:fileno()
   checkopen(self, "fileno")
   return self.sock:fileno()
@@ -394,6 +404,7 @@ end
 
 --- Set the socket's timeout, which bounds each wait for data.
 -- @tparam[opt] number t seconds, as socket:settimeout
+-- @usage st:settimeout(5)
 function Stream:settimeout(t)
   checkopen(self, "settimeout")
   return self.sock:settimeout(t)
@@ -401,6 +412,7 @@ end
 
 --- The socket's timeout.
 -- @treturn number|nil seconds, or nil when blocking
+-- @usage local t = st:gettimeout()
 function Stream:gettimeout()
   checkopen(self, "gettimeout")
   return self.sock:gettimeout()
@@ -429,6 +441,7 @@ end
 -- @tparam[opt] table opts `maxline` (longest line `read("l")` accepts,
 -- default 65536), `bufsize` (bytes asked of each recv, default 65536)
 -- @return the stream
+-- @usage local st = lsock.stream.wrap(assert(lsock.tcp.connect("localhost", 80)))
 function M.wrap(sock, opts)
   local t = type(sock)
   if (t ~= "userdata" and t ~= "table") or sock.recv == nil then

@@ -134,6 +134,7 @@ end
 --   ETIMEDOUT when `timeout` ran out; getaddrinfo's message and EAI code
 --   when the name does not resolve
 -- @see connect(2), getaddrinfo(3)
+-- @usage local s = assert(lsock.tcp.connect("localhost", 8080, {timeout = 5}))
 function M.connect(host, port, opts)
   opts = opts or {}
   local localaddr = localspec(opts.localaddr or opts["local"])
@@ -231,6 +232,7 @@ end
 --   accept)
 -- @return the listening socket, or nil, msg, errno (EADDRINUSE...)
 -- @see listen(2), bind(2), ipv6(7)
+-- @usage local srv = assert(lsock.tcp.listen(nil, 8080))
 function M.listen(host, port, opts)
   opts = opts or {}
   port = port or 0

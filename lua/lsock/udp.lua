@@ -96,6 +96,7 @@ end
 -- @return the socket, or nil, msg, errno from the step that failed (the
 --   last address tried), or getaddrinfo's message and EAI code
 -- @see udp(7), bind(2), connect(2)
+-- @usage local s = assert(lsock.udp.open{bind = {"*", 7777}})
 function M.open(opts)
   opts = opts or {}
   local list, msg, code = plan(opts, famname(opts.family))

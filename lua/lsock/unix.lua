@@ -37,6 +37,7 @@ end
 -- @return the socket, or nil, msg, errno (EADDRINUSE when a live socket
 --   or another file is at path)
 -- @see unix(7), bind(2)
+-- @usage local srv = assert(lsock.unix.listen("/tmp/app.sock"))
 function M.listen(path, opts)
   opts = opts or {}
   local stype = opts.type or "stream"
@@ -62,6 +63,7 @@ end
 --   "seqpacket"), `timeout` (seconds: for the connect and later calls)
 -- @return the socket, or nil, msg, errno (ENOENT, ECONNREFUSED...)
 -- @see unix(7), connect(2)
+-- @usage local s = assert(lsock.unix.connect("/tmp/app.sock"))
 function M.connect(path, opts)
   opts = opts or {}
   local s, msg, code = lsock.socket("unix", opts.type or "stream")
