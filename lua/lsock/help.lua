@@ -52,6 +52,15 @@ function M.public()
   for m, f in pairs(st) do
     if type(f) == "function" and m:sub(1, 2) ~= "__" then names["stream:" .. m] = f end
   end
+  -- Servers too (lsock.server): ask a throw-away one on loopback.
+  local ok, server = pcall(require, "lsock.server")
+  local srv = ok and server.tcp { host = "127.0.0.1", port = 0, handler = function() end }
+  if srv then
+    for m, f in pairs(getmetatable(srv)) do
+      if type(f) == "function" and m:sub(1, 2) ~= "__" then names["server:" .. m] = f end
+    end
+    srv:close()
+  end
   return names
 end
 
