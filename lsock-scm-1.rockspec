@@ -24,9 +24,13 @@ build = {
         "csrc/addr.c",
         "csrc/core.c",
         "csrc/options.c",
+        "csrc/poll.c",
+        "csrc/proc.c",
         "csrc/socket.c",
       },
     },
     ["lsock"] = "lua/lsock/init.lua",
+    ["lsock.loop"] = "lua/lsock/loop.lua",
+    ["lsock.server"] = "lua/lsock/server.lua",
   },
 }

@@ -70,4 +70,10 @@ void lsockI_open_addr(lua_State *L);
 /* options.c: setsockopt/getsockopt from one table */
 void lsockI_open_options(lua_State *L);
 
+/* poll.c: select, the poller, now and sleep */
+void lsockI_open_poll(lua_State *L);
+
+/* proc.c: fork, wait and strerror */
+void lsockI_open_proc(lua_State *L);
+
 #endif
