@@ -14,7 +14,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean
+.PHONY: all demo test test-asan lint deps clean doc-options bench-lines
 
 all: build/lsock/core.so
 
@@ -45,18 +45,37 @@ demo: deps all
 test: deps all
 	@LSOCK_CPATH=./build/?.so sh spec/run.sh $(BUSTED)
 
+# libasan is preloaded into busted only (spec/run.sh), not into the shell
+# tools around it; Lua children inherit it, other peers drop it.
 test-asan: deps build-asan/lsock/core.so
-	@LSOCK_CPATH=./build-asan/?.so LD_PRELOAD=$(ASAN_LIB) \
+	@LSOCK_CPATH=./build-asan/?.so LSOCK_PRELOAD=$(ASAN_LIB) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	  sh spec/run.sh $(BUSTED)
 
 lint: deps
-	luacheck lua spec examples bench
+	luacheck lua spec examples bench tools
 	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
+	@# Lua's headers are left out: cppcheck trips on luaconf.h's #error.
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE $(LUA_INC) csrc
+	  --std=c99 --inline-suppr -D__linux__ -D_GNU_SOURCE csrc
+
+# doc/options.md is generated from the option table (spec/options_spec.lua
+# fails when the committed file is stale).
+doc-options: all
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) tools/options_doc.lua > doc/options.md
 
 clean:
 	rm -rf build build-asan
+
+# Issue 7's benchmark: lines/s of lsock.stream vs LuaSocket vs C fgets.
+build/bench/lines_fgets: bench/lines_fgets.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $<
+
+bench-lines: deps all build/bench/lines_fgets
+	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  python3 bench/lines.py $(BENCH_ARGS)

@@ -334,10 +334,16 @@ static const struct { const char *name; int flag; } aiflags[] = {
   {"passive", AI_PASSIVE}, {"canonname", AI_CANONNAME},
   {"numerichost", AI_NUMERICHOST}, {"numericserv", AI_NUMERICSERV},
   {"v4mapped", AI_V4MAPPED}, {"all", AI_ALL}, {"addrconfig", AI_ADDRCONFIG},
+#ifdef AI_IDN  /* glibc: internationalized names, in and out */
+  {"idn", AI_IDN}, {"canonidn", AI_CANONIDN},
+#endif
   {NULL, 0}
 }, niflags[] = {
   {"numerichost", NI_NUMERICHOST}, {"numericserv", NI_NUMERICSERV},
   {"namereqd", NI_NAMEREQD}, {"dgram", NI_DGRAM}, {"nofqdn", NI_NOFQDN},
+#ifdef NI_IDN
+  {"idn", NI_IDN},
+#endif
   {NULL, 0}
 };
 
@@ -375,12 +381,18 @@ static int lsock_getaddrinfo(lua_State *L) {
   int r, i;
   memset(&hints, 0, sizeof hints);
   if (lua_type(L, 2) == LUA_TNUMBER) {
-    checkport(L, 2, NULL);
-    service = lua_tostring(L, 2);  /* integer: converted in place */
+    /* 80.0 is port 80: the text is made from the integer */
+    lua_pushfstring(L, "%d", checkport(L, 2, NULL));
+    lua_replace(L, 2);
+    service = lua_tostring(L, 2);
   } else {
     service = luaL_optstring(L, 2, NULL);
   }
   luaL_argcheck(L, host || service, 1, "host or service expected");
+  /* C would see only the text before a NUL: such a name matches nothing */
+  if ((host && strlen(host) != lua_rawlen(L, 1))
+      || (service && strlen(service) != lua_rawlen(L, 2)))
+    return gaifail(L, EAI_NONAME);
   if (!lua_isnoneornil(L, 3)) {
     /* Each hint is moved to slot 3 so that a bad one is reported as
     ** argument #3 of getaddrinfo. */

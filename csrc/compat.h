@@ -22,10 +22,21 @@
 #define LSOCK_NEED_NOSIGPIPE 1
 #endif
 
+/* For helpers that end in a Lua error: tells compilers and analyzers that
+** control never comes back (lua_error longjmps). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LSOCK_NORETURN __attribute__((noreturn))
+#else
+#define LSOCK_NORETURN
+#endif
+
 /* Without SOCK_CLOEXEC the flag is set with fcntl right after socket(). */
 #ifndef SOCK_CLOEXEC
 #define SOCK_CLOEXEC 0
 #define LSOCK_NEED_FCNTL_CLOEXEC 1
+#endif
+#ifndef SOCK_NONBLOCK
+#define SOCK_NONBLOCK 0
 #endif
 
 #endif

@@ -70,7 +70,53 @@ void lsockI_open_addr(lua_State *L);
 /* options.c: setsockopt/getsockopt from one table */
 void lsockI_open_options(lua_State *L);
 
-/* poll.c: select, the poller, now and sleep */
+/* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4 */
+void lsockI_open_names(lua_State *L);
+
+/* connectwait.c: the first of several non-blocking connects to finish */
+void lsockI_open_connectwait(lua_State *L);
+/* options.c and mcastopt.c: the kinds of option values (the order of
+** options.c's 'kinds' table; the multicast ones, from K_MREQ on, are
+** encoded by mcastopt.c) and a buffer that holds any of them. */
+#include <stdint.h>
+#include <sys/time.h>
+#include <netinet/tcp.h>
+
+typedef enum LsockKind {
+  K_BOOL, K_INT, K_TIME, K_LINGER, K_STR, K_UCRED, K_TCPINFO, K_U64,
+  K_MREQ, K_MREQSRC, K_MREQ6, K_GSR, K_IF4, K_IF6
+} LsockKind;
+
+typedef union LsockOptval {
+  int i;
+  uint64_t u64;
+  struct timeval tv;
+  struct linger lg;
+  char b[256];
+#ifdef SO_PEERCRED
+  struct ucred cred;
+#endif
+#ifdef TCP_INFO
+  struct tcp_info tcpi;
+#endif
+  struct in_addr in4;
+  struct ip_mreqn mreqn;
+  struct ip_mreq_source mreqsrc;
+  struct ipv6_mreq mreq6;
+#ifdef MCAST_JOIN_SOURCE_GROUP
+  struct group_source_req gsr;
+#endif
+} LsockOptval;
+
+int lsockI_kinderror(lua_State *L, const char *option, const char *expected);
+int lsockI_encodemcast(lua_State *L, const char *option, LsockKind kind,
+                       int *optname, LsockOptval *v, socklen_t *len);
+void lsockI_pushin4(lua_State *L, const struct in_addr *a);
+
+/* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
+void lsockI_open_stream(lua_State *L);
+
+/* poll.c: select, the poller and sleep */
 void lsockI_open_poll(lua_State *L);
 
 /* proc.c: fork, wait and strerror */

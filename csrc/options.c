@@ -1,14 +1,16 @@
 /*
 ** setsockopt/getsockopt from one table.  Each row gives an option's Lua
-** level and name, its C level and constant, and the kind of its value;
-** both calls read the row, so adding an option is one line.  Numeric
-** levels/names missing from the table pass through raw, as in C.
+** level and name, its C level and constant, the kind of its value and
+** whether it can be read and written; both calls read the row, so adding
+** an option is one line.  Numeric levels/names missing from the table pass
+** through raw, as in C.  lsock.options() hands the same rows to Lua (specs,
+** the generated doc/options.md).  Multicast value kinds live in mcastopt.c.
 */
 #include "compat.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/time.h>
 #include <netinet/in.h>
@@ -17,80 +19,203 @@
 
 #include "lsock.h"
 
-typedef enum Kind {
-  K_BOOL,    /* int 0/1 <-> boolean (integers accepted) */
-  K_INT,     /* int <-> integer */
-  K_TIME,    /* struct timeval <-> seconds */
-  K_LINGER,  /* struct linger <-> {onoff=, linger=} */
-  K_STR      /* char[] <-> string (device, congestion names) */
-} Kind;
+typedef enum Access { RW, RO, WO } Access;
 
 typedef struct Opt {
-  const char *levelname, *name;
+  const char *levelname, *name, *cname;
   int level, optname;
-  Kind kind;
+  LsockKind kind;
+  Access access;
 } Opt;
 
-#define S(n, c, k)   {"socket", n, SOL_SOCKET, c, k}
-#define IP(n, c, k)  {"ip", n, IPPROTO_IP, c, k}
-#define IP6(n, c, k) {"ipv6", n, IPPROTO_IPV6, c, k}
-#define TCP(n, c, k) {"tcp", n, IPPROTO_TCP, c, k}
-#define UDP(n, c, k) {"udp", n, IPPROTO_UDP, c, k}
+#define S(n, c, k, a)   {"socket", n, #c, SOL_SOCKET, c, k, a}
+#define IP(n, c, k, a)  {"ip", n, #c, IPPROTO_IP, c, k, a}
+#define IP6(n, c, k, a) {"ipv6", n, #c, IPPROTO_IPV6, c, k, a}
+#define TCP(n, c, k, a) {"tcp", n, #c, IPPROTO_TCP, c, k, a}
+#define UDP(n, c, k, a) {"udp", n, #c, IPPROTO_UDP, c, k, a}
 
+/* The order here is the order of doc/options.md.  Options newer than some
+** libc headers sit under their own #ifdef. */
 static const Opt options[] = {
-  S("type", SO_TYPE, K_INT),
-  S("error", SO_ERROR, K_INT),
-  S("acceptconn", SO_ACCEPTCONN, K_BOOL),
+  S("type", SO_TYPE, K_INT, RO),
+  S("error", SO_ERROR, K_INT, RO),
+  S("acceptconn", SO_ACCEPTCONN, K_BOOL, RO),
 #ifdef SO_DOMAIN
-  S("domain", SO_DOMAIN, K_INT),
-  S("protocol", SO_PROTOCOL, K_INT),
+  S("domain", SO_DOMAIN, K_INT, RO),
+  S("protocol", SO_PROTOCOL, K_INT, RO),
 #endif
-  S("reuseaddr", SO_REUSEADDR, K_BOOL),
+  S("reuseaddr", SO_REUSEADDR, K_BOOL, RW),
 #ifdef SO_REUSEPORT
-  S("reuseport", SO_REUSEPORT, K_BOOL),
+  S("reuseport", SO_REUSEPORT, K_BOOL, RW),
 #endif
-  S("keepalive", SO_KEEPALIVE, K_BOOL),
-  S("broadcast", SO_BROADCAST, K_BOOL),
-  S("dontroute", SO_DONTROUTE, K_BOOL),
-  S("oobinline", SO_OOBINLINE, K_BOOL),
-  S("linger", SO_LINGER, K_LINGER),
-  S("rcvbuf", SO_RCVBUF, K_INT),
-  S("sndbuf", SO_SNDBUF, K_INT),
-  S("rcvlowat", SO_RCVLOWAT, K_INT),
-  S("sndlowat", SO_SNDLOWAT, K_INT),
-  S("rcvtimeo", SO_RCVTIMEO, K_TIME),
-  S("sndtimeo", SO_SNDTIMEO, K_TIME),
-  IP("tos", IP_TOS, K_INT),
-  IP("ttl", IP_TTL, K_INT),
-  IP("multicast_ttl", IP_MULTICAST_TTL, K_INT),
-  IP("multicast_loop", IP_MULTICAST_LOOP, K_BOOL),
-  IP6("v6only", IPV6_V6ONLY, K_BOOL),
-  IP6("unicast_hops", IPV6_UNICAST_HOPS, K_INT),
-  IP6("multicast_hops", IPV6_MULTICAST_HOPS, K_INT),
-  IP6("multicast_loop", IPV6_MULTICAST_LOOP, K_BOOL),
-  TCP("nodelay", TCP_NODELAY, K_BOOL),
-  TCP("maxseg", TCP_MAXSEG, K_INT),
+  S("keepalive", SO_KEEPALIVE, K_BOOL, RW),
+  S("broadcast", SO_BROADCAST, K_BOOL, RW),
+  S("dontroute", SO_DONTROUTE, K_BOOL, RW),
+  S("oobinline", SO_OOBINLINE, K_BOOL, RW),
+  S("linger", SO_LINGER, K_LINGER, RW),
+  S("rcvbuf", SO_RCVBUF, K_INT, RW),
+  S("sndbuf", SO_SNDBUF, K_INT, RW),
+#ifdef SO_RCVBUFFORCE
+  S("rcvbufforce", SO_RCVBUFFORCE, K_INT, WO),
+  S("sndbufforce", SO_SNDBUFFORCE, K_INT, WO),
+#endif
+  S("rcvlowat", SO_RCVLOWAT, K_INT, RW),
+  S("sndlowat", SO_SNDLOWAT, K_INT, RW),
+  S("rcvtimeo", SO_RCVTIMEO, K_TIME, RW),
+  S("sndtimeo", SO_SNDTIMEO, K_TIME, RW),
+#ifdef SO_BINDTODEVICE
+  S("bindtodevice", SO_BINDTODEVICE, K_STR, RW),
+  S("priority", SO_PRIORITY, K_INT, RW),
+  S("mark", SO_MARK, K_INT, RW),
+  S("passcred", SO_PASSCRED, K_BOOL, RW),
+  S("peercred", SO_PEERCRED, K_UCRED, RO),
+  S("timestamp", SO_TIMESTAMP, K_BOOL, RW),
+  S("timestampns", SO_TIMESTAMPNS, K_BOOL, RW),
+#endif
+#ifdef SO_BUSY_POLL
+  S("busy_poll", SO_BUSY_POLL, K_INT, RW),
+#endif
+#ifdef SO_INCOMING_CPU
+  S("incoming_cpu", SO_INCOMING_CPU, K_INT, RW),
+#endif
+#ifdef SO_COOKIE
+  S("cookie", SO_COOKIE, K_U64, RO),
+#endif
+  IP("tos", IP_TOS, K_INT, RW),
+  IP("ttl", IP_TTL, K_INT, RW),
+  IP("hdrincl", IP_HDRINCL, K_BOOL, RW),
+  IP("pktinfo", IP_PKTINFO, K_BOOL, RW),
+  IP("recvttl", IP_RECVTTL, K_BOOL, RW),
+  IP("recvtos", IP_RECVTOS, K_BOOL, RW),
+  IP("recverr", IP_RECVERR, K_BOOL, RW),
+#ifdef IP_MTU_DISCOVER
+  IP("mtu_discover", IP_MTU_DISCOVER, K_INT, RW),
+  IP("mtu", IP_MTU, K_INT, RO),
+  IP("freebind", IP_FREEBIND, K_BOOL, RW),
+  IP("transparent", IP_TRANSPARENT, K_BOOL, RW),
+#endif
+#ifdef IP_BIND_ADDRESS_NO_PORT
+  IP("bind_address_no_port", IP_BIND_ADDRESS_NO_PORT, K_BOOL, RW),
+#endif
+  IP("multicast_if", IP_MULTICAST_IF, K_IF4, RW),
+  IP("multicast_ttl", IP_MULTICAST_TTL, K_INT, RW),
+  IP("multicast_loop", IP_MULTICAST_LOOP, K_BOOL, RW),
+#ifdef IP_MULTICAST_ALL
+  IP("multicast_all", IP_MULTICAST_ALL, K_BOOL, RW),
+#endif
+  IP("add_membership", IP_ADD_MEMBERSHIP, K_MREQ, WO),
+  IP("drop_membership", IP_DROP_MEMBERSHIP, K_MREQ, WO),
+  IP("add_source_membership", IP_ADD_SOURCE_MEMBERSHIP, K_MREQSRC, WO),
+  IP("drop_source_membership", IP_DROP_SOURCE_MEMBERSHIP, K_MREQSRC, WO),
+  IP("block_source", IP_BLOCK_SOURCE, K_MREQSRC, WO),
+  IP("unblock_source", IP_UNBLOCK_SOURCE, K_MREQSRC, WO),
+  IP6("v6only", IPV6_V6ONLY, K_BOOL, RW),
+  IP6("unicast_hops", IPV6_UNICAST_HOPS, K_INT, RW),
+  IP6("multicast_hops", IPV6_MULTICAST_HOPS, K_INT, RW),
+  IP6("multicast_loop", IPV6_MULTICAST_LOOP, K_BOOL, RW),
+  IP6("multicast_if", IPV6_MULTICAST_IF, K_IF6, RW),
+#ifdef IPV6_MULTICAST_ALL
+  IP6("multicast_all", IPV6_MULTICAST_ALL, K_BOOL, RW),
+#endif
+  IP6("join_group", IPV6_JOIN_GROUP, K_MREQ6, WO),
+  IP6("leave_group", IPV6_LEAVE_GROUP, K_MREQ6, WO),
+  IP6("add_membership", IPV6_ADD_MEMBERSHIP, K_MREQ6, WO),
+  IP6("drop_membership", IPV6_DROP_MEMBERSHIP, K_MREQ6, WO),
+#ifdef MCAST_JOIN_SOURCE_GROUP
+  IP6("join_source_group", MCAST_JOIN_SOURCE_GROUP, K_GSR, WO),
+  IP6("leave_source_group", MCAST_LEAVE_SOURCE_GROUP, K_GSR, WO),
+  IP6("block_source", MCAST_BLOCK_SOURCE, K_GSR, WO),
+  IP6("unblock_source", MCAST_UNBLOCK_SOURCE, K_GSR, WO),
+#endif
+  IP6("recvpktinfo", IPV6_RECVPKTINFO, K_BOOL, RW),
+  IP6("recvhoplimit", IPV6_RECVHOPLIMIT, K_BOOL, RW),
+  IP6("tclass", IPV6_TCLASS, K_INT, RW),
+  IP6("recvtclass", IPV6_RECVTCLASS, K_BOOL, RW),
+#ifdef IPV6_DONTFRAG
+  IP6("dontfrag", IPV6_DONTFRAG, K_BOOL, RW),
+#endif
+#ifdef IPV6_MTU_DISCOVER
+  IP6("mtu_discover", IPV6_MTU_DISCOVER, K_INT, RW),
+#endif
+  TCP("nodelay", TCP_NODELAY, K_BOOL, RW),
+  TCP("maxseg", TCP_MAXSEG, K_INT, RW),
 #ifdef TCP_CORK
-  TCP("cork", TCP_CORK, K_BOOL),
+  TCP("cork", TCP_CORK, K_BOOL, RW),
 #endif
 #ifdef TCP_KEEPIDLE
-  TCP("keepidle", TCP_KEEPIDLE, K_INT),
-  TCP("keepintvl", TCP_KEEPINTVL, K_INT),
-  TCP("keepcnt", TCP_KEEPCNT, K_INT),
+  TCP("keepidle", TCP_KEEPIDLE, K_INT, RW),
+  TCP("keepintvl", TCP_KEEPINTVL, K_INT, RW),
+  TCP("keepcnt", TCP_KEEPCNT, K_INT, RW),
+#endif
+#ifdef TCP_USER_TIMEOUT
+  TCP("user_timeout", TCP_USER_TIMEOUT, K_INT, RW),
+#endif
+#ifdef TCP_DEFER_ACCEPT
+  TCP("defer_accept", TCP_DEFER_ACCEPT, K_INT, RW),
+#endif
+#ifdef TCP_FASTOPEN
+  TCP("fastopen", TCP_FASTOPEN, K_INT, RW),
+#endif
+#ifdef TCP_FASTOPEN_CONNECT
+  TCP("fastopen_connect", TCP_FASTOPEN_CONNECT, K_BOOL, RW),
+#endif
+#ifdef TCP_QUICKACK
+  TCP("quickack", TCP_QUICKACK, K_BOOL, RW),
+#endif
+#ifdef TCP_NOTSENT_LOWAT
+  TCP("notsent_lowat", TCP_NOTSENT_LOWAT, K_INT, RW),
 #endif
 #ifdef TCP_CONGESTION
-  TCP("congestion", TCP_CONGESTION, K_STR),
+  TCP("congestion", TCP_CONGESTION, K_STR, RW),
+#endif
+#ifdef TCP_INFO
+  TCP("info", TCP_INFO, K_TCPINFO, RO),
 #endif
 #ifdef UDP_CORK
-  UDP("cork", UDP_CORK, K_BOOL),
+  UDP("cork", UDP_CORK, K_BOOL, RW),
 #endif
-  {NULL, NULL, 0, 0, K_INT}
+#ifdef UDP_SEGMENT
+  UDP("segment", UDP_SEGMENT, K_INT, RW),
+#endif
+#ifdef UDP_GRO
+  UDP("gro", UDP_GRO, K_BOOL, RW),
+#endif
+  {NULL, NULL, NULL, 0, 0, K_INT, RW}
+};
+
+/* What each kind is called in lsock.options() and the doc, and the Lua
+** value it takes (set) and gives (get). */
+static const struct { const char *name, *value; } kinds[] = {
+  {"bool", "boolean (integers accepted)"},
+  {"int", "integer"},
+  {"time", "seconds, a number (struct timeval)"},
+  {"linger", "`{onoff=boolean, linger=seconds}`"},
+  {"string", "string"},
+  {"ucred", "`{pid=, uid=, gid=}`"},
+  {"tcp_info", "table of the tcp_info fields without `tcpi_` (`state`, "
+               "`rtt`, `rttvar`, `snd_cwnd`, `retransmits`, "
+               "`total_retrans`, ...)"},
+  {"uint64", "integer (64 bits)"},
+  {"ip_mreqn", "group string, or `{multiaddr=, interface=}` with interface "
+               "a local address, an index or a name"},
+  {"ip_mreq_source", "`{multiaddr=, sourceaddr=, interface=}`, interface "
+                     "a local address, an index or a name"},
+  {"ipv6_mreq", "group string, or `{multiaddr=, interface=}` with interface "
+                "an index or a name"},
+  {"group_source_req", "`{multiaddr=, sourceaddr=, interface=}`, "
+                       "interface an index or a name"},
+  {"ip_mreqn_if", "set: local address, index, name or "
+                  "`{address=, ifindex=}`; get: the address string"},
+  {"ifindex", "set: index or name; get: the index"},
 };
 
 static const struct { const char *name; int level; } levels[] = {
   {"socket", SOL_SOCKET}, {"ip", IPPROTO_IP}, {"ipv6", IPPROTO_IPV6},
   {"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP}, {NULL, 0}
 };
+
+
+/* Helpers ----------------------------------------------------------------- */
 
 /* The level at arg 2: a number, or a name from 'levels'. */
 static int checklevel(lua_State *L, const char **name) {
@@ -127,74 +252,171 @@ static const Opt *checkopt(lua_State *L, int *level, int *optname) {
          NULL;
 }
 
-static int kinderror(lua_State *L, const Opt *o, const char *expected) {
-  return luaL_argerror(L, 4, lua_pushfstring(L, "%s expected for option "
-                       "'%s'", expected, o->name));
+/* Raises when the row forbids the direction (C would say ENOPROTOOPT;
+** the table knows, so the programmer hears it at once). */
+static void checkaccess(lua_State *L, const Opt *o, Access forbidden) {
+  if (o->access == forbidden)
+    luaL_argerror(L, 3, lua_pushfstring(L, "option '%s' is %s", o->name,
+                  forbidden == RO ? "read-only" : "write-only"));
 }
 
-static int toint(lua_State *L, const Opt *o, int arg, int isbool) {
+int lsockI_kinderror(lua_State *L, const char *option, const char *expected) {
+  return luaL_argerror(L, 4, lua_pushfstring(L, "%s expected for option "
+                       "'%s'", expected, option));
+}
+
+static int toint(lua_State *L, const char *option, int arg, int isbool) {
   int isnum;
   lua_Integer v;
   if (isbool && lua_isboolean(L, arg)) return lua_toboolean(L, arg);
   v = lua_tointegerx(L, arg, &isnum);
-  if (!isnum) return kinderror(L, o, isbool ? "boolean" : "integer");
+  if (!isnum) return lsockI_kinderror(L, option, isbool ? "boolean"
+                                                        : "integer");
   if (v < INT_MIN || v > INT_MAX)
     return luaL_argerror(L, arg, "value out of range");
   return (int)v;
 }
 
+/* Encodes the value at 4 for a scalar kind into v; returns its length. */
+static socklen_t encode(lua_State *L, const Opt *o, LsockOptval *v,
+                        const void **p) {
+  switch (o->kind) {
+    case K_BOOL: case K_INT:
+      v->i = toint(L, o->name, 4, o->kind == K_BOOL);
+      return sizeof v->i;
+    case K_TIME: {
+      double t;
+      if (lua_type(L, 4) != LUA_TNUMBER) lsockI_kinderror(L, o->name,
+                                                          "seconds");
+      t = lua_tonumber(L, 4);
+      luaL_argcheck(L, t >= 0 && t < 1e15, 4, "seconds out of range");
+      v->tv.tv_sec = (time_t)t;
+      v->tv.tv_usec = (suseconds_t)((t - (double)v->tv.tv_sec) * 1e6);
+      return sizeof v->tv;
+    }
+    case K_LINGER: {
+      lua_Integer secs;
+      if (!lua_istable(L, 4))
+        lsockI_kinderror(L, o->name, "table {onoff=, linger=}");
+      lua_getfield(L, 4, "onoff");
+      lua_getfield(L, 4, "linger");
+      secs = lua_tointeger(L, -1);
+      luaL_argcheck(L, secs >= 0 && secs <= INT_MAX, 4,
+                    "linger out of range");
+      v->lg.l_onoff = lua_toboolean(L, -2)
+                      && !(lua_isinteger(L, -2) && lua_tointeger(L, -2) == 0);
+      v->lg.l_linger = (int)secs;
+      lua_pop(L, 2);
+      return sizeof v->lg;
+    }
+    case K_STR: {
+      size_t n;
+      if (lua_type(L, 4) != LUA_TSTRING) lsockI_kinderror(L, o->name,
+                                                          "string");
+      *p = lua_tolstring(L, 4, &n);
+      return (socklen_t)n;
+    }
+    default:
+      return luaL_argerror(L, 4, "option cannot be set"), 0;
+  }
+}
+
+static void pushtcpinfo(lua_State *L, const struct tcp_info *t) {
+#define F(f)  (lua_pushinteger(L, (lua_Integer)t->tcpi_##f), \
+               lua_setfield(L, -2, #f))
+  lua_createtable(L, 0, 32);
+  F(state); F(ca_state); F(retransmits); F(probes); F(backoff); F(options);
+  F(snd_wscale); F(rcv_wscale); F(rto); F(ato); F(snd_mss); F(rcv_mss);
+  F(unacked); F(sacked); F(lost); F(retrans); F(fackets);
+  F(last_data_sent); F(last_ack_sent); F(last_data_recv); F(last_ack_recv);
+  F(pmtu); F(rcv_ssthresh); F(rtt); F(rttvar); F(snd_ssthresh);
+  F(snd_cwnd); F(advmss); F(reordering); F(rcv_rtt); F(rcv_space);
+  F(total_retrans);
+#undef F
+}
+
+/* Pushes the value of a scalar kind decoded from v. */
+static void decode(lua_State *L, LsockKind kind, const LsockOptval *v) {
+  switch (kind) {
+    case K_BOOL: lua_pushboolean(L, v->i != 0); break;
+    case K_TIME:
+      lua_pushnumber(L, (double)v->tv.tv_sec + (double)v->tv.tv_usec * 1e-6);
+      break;
+    case K_LINGER:
+      lua_createtable(L, 0, 2);
+      lua_pushboolean(L, v->lg.l_onoff != 0);
+      lua_setfield(L, -2, "onoff");
+      lua_pushinteger(L, v->lg.l_linger);
+      lua_setfield(L, -2, "linger");
+      break;
+    case K_STR:
+      lua_pushstring(L, v->b);  /* NUL-terminated: the union was zeroed */
+      break;
+#ifdef SO_PEERCRED
+    case K_UCRED:
+      lua_createtable(L, 0, 3);
+      lua_pushinteger(L, v->cred.pid);
+      lua_setfield(L, -2, "pid");
+      lua_pushinteger(L, v->cred.uid);
+      lua_setfield(L, -2, "uid");
+      lua_pushinteger(L, v->cred.gid);
+      lua_setfield(L, -2, "gid");
+      break;
+#endif
+#ifdef TCP_INFO
+    case K_TCPINFO: pushtcpinfo(L, &v->tcpi); break;
+#endif
+    case K_U64: lua_pushinteger(L, (lua_Integer)v->u64); break;
+    default: lua_pushinteger(L, v->i); break;
+  }
+}
+
+/* How many bytes getsockopt may fill for a kind. */
+static socklen_t getlen(LsockKind kind, const LsockOptval *v) {
+  switch (kind) {
+    case K_TIME: return sizeof v->tv;
+    case K_LINGER: return sizeof v->lg;
+    case K_STR: return sizeof v->b - 1;  /* keep a NUL at the end */
+#ifdef SO_PEERCRED
+    case K_UCRED: return sizeof v->cred;
+#endif
+#ifdef TCP_INFO
+    case K_TCPINFO: return sizeof v->tcpi;
+#endif
+    case K_U64: return sizeof v->u64;
+    case K_IF4: return sizeof v->in4;
+    default: return sizeof v->i;
+  }
+}
+
+
+/* Methods and module functions --------------------------------------------- */
+
 static int meth_setsockopt(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
-  int level, optname, i;
+  int level, optname;
   const Opt *o = checkopt(L, &level, &optname);
-  union { int i; struct timeval tv; struct linger lg; } v;
+  LsockOptval v;
   const void *p = &v;
   socklen_t len = sizeof v.i;
+  memset(&v, 0, sizeof v);
   if (o == NULL) {  /* raw: an integer or the bytes themselves */
     if (lua_type(L, 4) == LUA_TSTRING) {
       size_t n;
       p = lua_tolstring(L, 4, &n);
       len = (socklen_t)n;
     } else {
-      Opt raw = {NULL, "raw", 0, 0, K_INT};
-      raw.name = "(raw)";
-      v.i = toint(L, &raw, 4, 1);
+      v.i = toint(L, "(raw)", 4, 1);
     }
   } else {
+    checkaccess(L, o, RO);
     level = o->level;
     optname = o->optname;
-    switch (o->kind) {
-      case K_BOOL: case K_INT:
-        v.i = toint(L, o, 4, o->kind == K_BOOL);
-        break;
-      case K_TIME: {
-        double t;
-        if (lua_type(L, 4) != LUA_TNUMBER) kinderror(L, o, "seconds");
-        t = lua_tonumber(L, 4);
-        luaL_argcheck(L, t >= 0 && t < 1e15, 4, "seconds out of range");
-        v.tv.tv_sec = (time_t)t;
-        v.tv.tv_usec = (suseconds_t)((t - (double)v.tv.tv_sec) * 1e6);
-        len = sizeof v.tv;
-        break;
-      }
-      case K_LINGER:
-        if (!lua_istable(L, 4)) kinderror(L, o, "table {onoff=, linger=}");
-        lua_getfield(L, 4, "onoff");
-        lua_getfield(L, 4, "linger");
-        i = (int)lua_tointeger(L, -1);
-        luaL_argcheck(L, i >= 0, 4, "linger must not be negative");
-        v.lg.l_onoff = lua_toboolean(L, -2)
-                       && !(lua_isinteger(L, -2) && lua_tointeger(L, -2) == 0);
-        v.lg.l_linger = i;
-        len = sizeof v.lg;
-        break;
-      case K_STR: {
-        size_t n;
-        if (lua_type(L, 4) != LUA_TSTRING) kinderror(L, o, "string");
-        p = lua_tolstring(L, 4, &n);
-        len = (socklen_t)n;
-        break;
-      }
+    if (o->kind >= K_MREQ) {  /* structs naming groups and interfaces */
+      int err = lsockI_encodemcast(L, o->name, o->kind, &optname, &v, &len);
+      if (err) return lsockI_fail(L, err);
+    } else {
+      len = encode(L, o, &v, &p);
     }
   }
   if (setsockopt(s->fd, level, optname, p, len) == -1)
@@ -207,47 +429,62 @@ static int meth_getsockopt(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   int level, optname;
   const Opt *o = checkopt(L, &level, &optname);
-  union { int i; struct timeval tv; struct linger lg; char b[256]; } v;
+  LsockOptval v;
   socklen_t len = sizeof v.i;
   memset(&v, 0, sizeof v);
-  if (o == NULL) {
-    if (!lua_isnoneornil(L, 4)) {  /* raw bytes, as many as asked */
-      lua_Integer n = luaL_checkinteger(L, 4);
-      luaL_Buffer b;
-      char *p;
-      luaL_argcheck(L, n >= 0 && n <= 65536, 4, "size out of range");
-      p = luaL_buffinitsize(L, &b, (size_t)n);
-      len = (socklen_t)n;
-      if (getsockopt(s->fd, level, optname, p, &len) == -1)
-        return lsockI_fail(L, errno);
-      luaL_pushresultsize(&b, len);
-      return 1;
-    }
-  } else {
+  if (o != NULL) {
+    checkaccess(L, o, WO);
     level = o->level;
     optname = o->optname;
-    if (o->kind == K_TIME) len = sizeof v.tv;
-    else if (o->kind == K_LINGER) len = sizeof v.lg;
-    else if (o->kind == K_STR) len = sizeof v.b - 1;
+    len = getlen(o->kind, &v);
+  }
+  if (!lua_isnoneornil(L, 4)) {  /* raw bytes, as many as asked */
+    lua_Integer n = luaL_checkinteger(L, 4);
+    luaL_Buffer b;
+    char *buf;
+    luaL_argcheck(L, n >= 0 && n <= 65536, 4, "size out of range");
+    buf = luaL_buffinitsize(L, &b, (size_t)n);
+    len = (socklen_t)n;
+    if (getsockopt(s->fd, level, optname, buf, &len) == -1)
+      return lsockI_fail(L, errno);
+    luaL_pushresultsize(&b, len);
+    return 1;
   }
   if (getsockopt(s->fd, level, optname, &v, &len) == -1)
     return lsockI_fail(L, errno);
-  switch (o ? o->kind : K_INT) {
-    case K_BOOL: lua_pushboolean(L, v.i != 0); break;
-    case K_INT: lua_pushinteger(L, v.i); break;
-    case K_TIME:
-      lua_pushnumber(L, (double)v.tv.tv_sec + (double)v.tv.tv_usec * 1e-6);
-      break;
-    case K_LINGER:
-      lua_createtable(L, 0, 2);
-      lua_pushboolean(L, v.lg.l_onoff != 0);
-      lua_setfield(L, -2, "onoff");
-      lua_pushinteger(L, v.lg.l_linger);
-      lua_setfield(L, -2, "linger");
-      break;
-    case K_STR:
-      lua_pushstring(L, v.b);  /* NUL-terminated: the union was zeroed */
-      break;
+  if (o && o->kind == K_IF4) lsockI_pushin4(L, &v.in4);
+  else decode(L, o ? o->kind : K_INT, &v);
+  return 1;
+}
+
+/* lsock.options() -> array of the table's rows, for specs and docs:
+** {level=, name=, constant=, kind=, value=, get=, set=, levelnum=,
+** optnum=}. */
+static int lsock_options(lua_State *L) {
+  const Opt *o;
+  lua_Integer i = 0;
+  lua_createtable(L, (int)(sizeof options / sizeof *options) - 1, 0);
+  for (o = options; o->name; o++) {
+    lua_createtable(L, 0, 9);
+    lua_pushstring(L, o->levelname);
+    lua_setfield(L, -2, "level");
+    lua_pushstring(L, o->name);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, o->cname);
+    lua_setfield(L, -2, "constant");
+    lua_pushstring(L, kinds[o->kind].name);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, kinds[o->kind].value);
+    lua_setfield(L, -2, "value");
+    lua_pushboolean(L, o->access != WO);
+    lua_setfield(L, -2, "get");
+    lua_pushboolean(L, o->access != RO);
+    lua_setfield(L, -2, "set");
+    lua_pushinteger(L, o->level);
+    lua_setfield(L, -2, "levelnum");
+    lua_pushinteger(L, o->optname);
+    lua_setfield(L, -2, "optnum");
+    lua_rawseti(L, -2, ++i);
   }
   return 1;
 }
@@ -258,10 +495,17 @@ static const luaL_Reg methods[] = {
   {NULL, NULL}
 };
 
-/* Called with the module table on top: adds the methods to sockets. */
+static const luaL_Reg funcs[] = {
+  {"options", lsock_options},
+  {NULL, NULL}
+};
+
+/* Called with the module table on top: adds the methods to sockets and
+** lsock.options to the module. */
 void lsockI_open_options(lua_State *L) {
   luaL_getmetatable(L, LSOCK_SOCKET);
   lua_getfield(L, -1, "__index");
   lsockI_addmethods(L, methods);
   lua_pop(L, 2);
+  luaL_setfuncs(L, funcs, 0);
 }

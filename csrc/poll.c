@@ -32,7 +32,7 @@
 #define EV_H  4
 
 /* How a registered object tells that it has been closed since. */
-enum { K_FD, K_SOCK, K_FILE, K_OBJ };
+enum { KIND_FD, KIND_SOCK, KIND_FILE, KIND_OBJ };
 
 enum { B_POLL, B_EPOLL };
 
@@ -131,24 +131,24 @@ static int getfd(lua_State *L, int idx, int arg, lua_Integer entry,
   t = lua_type(L, idx);
   if (t == LUA_TNUMBER) {
     n = lua_tointegerx(L, idx, &isnum);
-    *kind = K_FD;
+    *kind = KIND_FD;
     if (!isnum || n < 0 || n > INT_MAX)
       return badentry(L, arg, entry, "invalid descriptor");
     return (int)n;
   }
   if ((s = lsockI_testsock(L, idx)) != NULL) {
-    *kind = K_SOCK;
+    *kind = KIND_SOCK;
     if (s->fd < 0)
       return badentry(L, arg, entry, "attempt to use a closed socket");
     return s->fd;
   }
   if ((f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE)) != NULL) {
-    *kind = K_FILE;
+    *kind = KIND_FILE;
     if (f->closef == NULL)
       return badentry(L, arg, entry, "attempt to use a closed file");
     return fileno(f->f);
   }
-  *kind = K_OBJ;
+  *kind = KIND_OBJ;
   /* Only tables and userdata with an __index can have a fileno method:
   ** indexing anything else would raise a less helpful error. */
   if (t == LUA_TTABLE || (t == LUA_TUSERDATA
@@ -172,11 +172,11 @@ static int getfd(lua_State *L, int idx, int arg, lua_Integer entry,
 
 /* Is the object at idx, registered as fd of 'kind', closed since? */
 static int isstale(lua_State *L, int idx, int fd, int kind) {
-  if (kind == K_SOCK) {
+  if (kind == KIND_SOCK) {
     const Sock *s = (const Sock *)lua_touserdata(L, idx);
     return s == NULL || s->fd != fd;
   }
-  if (kind == K_FILE) {
+  if (kind == KIND_FILE) {
     luaL_Stream *f = (luaL_Stream *)lua_touserdata(L, idx);
     return f == NULL || f->closef == NULL || fileno(f->f) != fd;
   }
@@ -220,7 +220,7 @@ static void collect(lua_State *L, int arg, struct pollfd *pfds, int *n,
     fd = getfd(L, -1, arg, i, &kind);
     pfds[*n].fd = fd;
     pfds[*n].events = events;
-    if (kind == K_OBJ && events == POLLIN) {
+    if (kind == KIND_OBJ && events == POLLIN) {
       if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
         lua_pushvalue(L, -2);
         lua_call(L, 1, 1);
@@ -292,12 +292,6 @@ static int lsock_select(lua_State *L) {
   results(L, 1, pfds, &n, POLLIN | POLLHUP | POLLERR);
   results(L, 2, pfds, &n, POLLOUT | POLLHUP | POLLERR);
   return 2;
-}
-
-/* lsock.now(): seconds on the monotonic clock, for deadlines. */
-static int lsock_now(lua_State *L) {
-  lua_pushnumber(L, lsockI_now());
-  return 1;
 }
 
 /* lsock.sleep(seconds): block the whole process that long. */
@@ -690,7 +684,6 @@ static const luaL_Reg metamethods[] = {
 static const luaL_Reg funcs[] = {
   {"select", lsock_select},
   {"poller", lsock_poller},
-  {"now", lsock_now},
   {"sleep", lsock_sleep},
   {NULL, NULL}
 };

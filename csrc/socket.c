@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,14 +136,21 @@ Sock *lsockI_testsock(lua_State *L, int arg) {
 
 /* For methods registered with lsockI_addmethods: the metatable is upvalue
 ** 1, so type checking is a pointer compare, not a registry look-up. */
+static LSOCK_NORETURN void notsock(lua_State *L, int arg, int closed) {
+  if (closed) luaL_argerror(L, arg, "attempt to use a closed socket");
+  luaL_typeerror(L, arg, LSOCK_SOCKET);
+  abort();  /* not reached: both raise */
+}
+
 Sock *lsockI_checksock(lua_State *L, int arg) {
   Sock *s = (Sock *)lua_touserdata(L, arg);
-  if (s == NULL || !lua_getmetatable(L, arg))
-    luaL_typeerror(L, arg, LSOCK_SOCKET);
-  if (!lua_rawequal(L, -1, lua_upvalueindex(1)))
-    luaL_typeerror(L, arg, LSOCK_SOCKET);
-  lua_pop(L, 1);
-  if (s->fd < 0) luaL_argerror(L, arg, "attempt to use a closed socket");
+  int ok = s != NULL && lua_getmetatable(L, arg);
+  if (ok) {
+    ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+    lua_pop(L, 1);
+  }
+  if (!ok) notsock(L, arg, 0);
+  if (s->fd < 0) notsock(L, arg, 1);
   return s;
 }
 
@@ -170,7 +178,10 @@ static int lsock_socket(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, -1);
   int type = lsockI_checktype(L, 2, -1);
   int proto = lsockI_checkprotocol(L, 3, 0);
-  Sock *s = newsock(L, family, type, proto, -1);
+  /* A type or'ed with SOCK_NONBLOCK makes a non-blocking socket; the
+  ** flags are not part of the type that type() reports. */
+  Sock *s = newsock(L, family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+                    proto, (type & SOCK_NONBLOCK) ? 0 : -1);
   int fd = socket(family, type | SOCK_CLOEXEC, proto);
   if (fd == -1) return lsockI_fail(L, errno);
   setupfd(fd);
@@ -422,6 +433,16 @@ static int dorecv(lua_State *L, int withaddr) {
   ** exceed the buffer: keep only what was stored. */
   luaL_pushresultsize(&b, (size_t)n > size ? size : (size_t)n);
   if (!withaddr) return 1;
+  if (a.len == 0) {
+    /* No sender address: a connected stream, or an unbound unix sender,
+    ** which is shown as the unnamed address (path ""). */
+    if (s->family != AF_UNIX) {
+      lua_pushnil(L);
+      return 2;
+    }
+    a.ss.ss_family = AF_UNIX;
+    a.len = sizeof(sa_family_t);
+  }
   lsockI_pushaddr(L, lsockI_sa(&a), a.len);
   return 2;
 }

@@ -22,12 +22,12 @@ print(srv:getsockname())
 
 local readers = { srv, io.stdin }   -- a Lua file works as well as 0
 while true do
-  local started = lsock.now()
+  local started = lsock.monotime()
   local ready = assert(lsock.select(readers, nil, seconds))
   if #ready == 0 then
     -- On timeout select returns two empty tables.
     print(("timeout: nothing happened in %g s (waited %.2f s)")
-      :format(seconds, lsock.now() - started))
+      :format(seconds, lsock.monotime() - started))
     break
   end
   if ready[srv] then

@@ -13,7 +13,7 @@ local loop = require "lsock.loop"
 local M = {}
 
 local errno = core.errno
-local now = core.now
+local now = core.monotime
 
 -- accept failures that mean "out of descriptors or memory": wait a while
 -- (the listener stays readable, so retrying at once would spin).

@@ -1,0 +1,138 @@
+--- lsock.multicast: join and leave groups, multicast senders and receivers.
+-- IPv4 and IPv6 alike: the family comes from the group (or the socket), and
+-- each helper is the setsockopt sequence it replaces, nothing more.
+-- An interface is a local IPv4 address (`"10.0.0.1"`), an index (`2`) or a
+-- name (`"eth0"`); IPv6 takes an index or a name.
+-- @module lsock.multicast
+local lsock = require "lsock.core"
+
+local M = {}
+
+local function family_of(group)
+  if type(group) == "string" then
+    return group:find(":", 1, true) and "inet6" or "inet"
+  end
+  return group.family  -- a sockaddr
+end
+
+local function host_of(group)
+  if type(group) == "string" then return group end
+  return group.host
+end
+
+-- The option name and value that join or leave `group` on `sock`.
+local function membership(sock, joining, group, interface, source)
+  group = host_of(group)
+  local value = { multiaddr = group, interface = interface, sourceaddr = source }
+  if sock:family() == "inet6" then
+    if source then
+      return "ipv6", joining and "join_source_group" or "leave_source_group", value
+    end
+    return "ipv6", joining and "join_group" or "leave_group", value
+  end
+  if source then
+    return "ip", joining and "add_source_membership" or "drop_source_membership", value
+  end
+  return "ip", joining and "add_membership" or "drop_membership", value
+end
+
+--- Joins a multicast group on a socket.
+-- @param sock a datagram socket of the group's family
+-- @tparam string|sockaddr group the group address
+-- @param[opt] interface local address, index or name (default: the kernel picks)
+-- @tparam[opt] string source only receive from this source (source-specific
+--   multicast, IGMPv3/MLDv2)
+-- @treturn boolean `true`, or `nil, msg, errno`
+-- @see ip(7) IP_ADD_MEMBERSHIP, ipv6(7) IPV6_ADD_MEMBERSHIP
+function M.join(sock, group, interface, source)
+  return sock:setsockopt(membership(sock, true, group, interface, source))
+end
+
+--- Leaves a group joined with `join` (same arguments).
+-- @treturn boolean `true`, or `nil, msg, errno`
+function M.leave(sock, group, interface, source)
+  return sock:setsockopt(membership(sock, false, group, interface, source))
+end
+
+-- Sets an option, closing the socket if the system refuses.
+local function set(sock, level, name, value)
+  local ok, msg, err = sock:setsockopt(level, name, value)
+  if not ok then sock:close() end
+  return ok, msg, err
+end
+
+--- A socket bound to `port` and joined to `group`.
+-- The socket is bound to the wildcard address and, where the kernel has
+-- it, `multicast_all` is turned off so only the groups joined on this
+-- socket are delivered to it.
+-- @tparam string|sockaddr group the group address (its family decides)
+-- @tparam integer port the port (0: any, read it with getsockname)
+-- @tparam[opt] table opts `interface`, `source`, `reuseaddr` (default
+--   true), `reuseport`, `timeout` (seconds, see settimeout)
+-- @return the socket, or `nil, msg, errno`
+function M.receiver(group, port, opts)
+  opts = opts or {}
+  local family = family_of(group)
+  local level = family == "inet6" and "ipv6" or "ip"
+  local sock, msg, err = lsock.socket(family, "dgram")
+  if not sock then return nil, msg, err end
+  local ok
+  if opts.reuseaddr ~= false then
+    ok, msg, err = set(sock, "socket", "reuseaddr", true)
+    if not ok then return nil, msg, err end
+  end
+  if opts.reuseport then
+    ok, msg, err = set(sock, "socket", "reuseport", true)
+    if not ok then return nil, msg, err end
+  end
+  -- Best effort: kernels before 2.6.31 (IPv4) / 4.20 (IPv6) lack it.
+  pcall(sock.setsockopt, sock, level, "multicast_all", false)
+  ok, msg, err = sock:bind("*", port)
+  if ok then ok, msg, err = M.join(sock, group, opts.interface, opts.source) end
+  if not ok then
+    sock:close()
+    return nil, msg, err
+  end
+  if opts.timeout then sock:settimeout(opts.timeout) end
+  return sock
+end
+
+--- A socket whose default destination is `group`:`port`, so `send` sends
+-- to the group.
+-- @tparam string|sockaddr group the group address (its family decides)
+-- @tparam integer port the destination port
+-- @tparam[opt] table opts `ttl` (hops; 0 keeps datagrams on this host,
+--   the kernel's default is 1), `loop` (deliver to this host's members
+--   too; default true), `interface` (the outgoing interface), `bind`
+--   (`{host, port}` to bind first), `timeout`
+-- @return the socket, or `nil, msg, errno`
+function M.sender(group, port, opts)
+  opts = opts or {}
+  local family = family_of(group)
+  local level = family == "inet6" and "ipv6" or "ip"
+  local sock, msg, err = lsock.socket(family, "dgram")
+  if not sock then return nil, msg, err end
+  local ok = true
+  if opts.ttl ~= nil then
+    ok, msg, err = set(sock, level, family == "inet6" and "multicast_hops"
+                       or "multicast_ttl", opts.ttl)
+  end
+  if ok and opts.loop ~= nil then
+    ok, msg, err = set(sock, level, "multicast_loop", opts.loop)
+  end
+  if ok and opts.interface ~= nil then
+    ok, msg, err = set(sock, level, "multicast_if", opts.interface)
+  end
+  if ok and opts.bind then
+    ok, msg, err = sock:bind(opts.bind[1], opts.bind[2] or 0)
+  end
+  if ok then ok, msg, err = sock:connect(host_of(group), port) end
+  if not ok then
+    sock:close()
+    return nil, msg, err
+  end
+  if opts.timeout then sock:settimeout(opts.timeout) end
+  return sock
+end
+
+return M

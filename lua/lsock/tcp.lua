@@ -1,0 +1,259 @@
+--- lsock.tcp: TCP clients and servers in one call.
+-- `connect` is the course's getaddrinfo loop (try every answer in order)
+-- with an overall deadline, and RFC 8305 Happy Eyeballs when a name has
+-- both IPv6 and IPv4 answers; `listen` makes a dual-stack listener.
+-- @module lsock.tcp
+local lsock = require "lsock"
+
+local ETIMEDOUT = lsock.errno.ETIMEDOUT
+local EINPROGRESS = lsock.errno.EINPROGRESS
+local EAFNOSUPPORT = lsock.errno.EAFNOSUPPORT
+
+local M = {}
+
+--- Seconds between staggered attempts (RFC 8305's Connection Attempt
+-- Delay, whose recommended value is 250 ms).
+M.attempt_delay = 0.25
+
+-- Attempts in flight at most (lsock.connectwait takes up to 64).
+local MAX_PENDING = 32
+
+local function issockaddr(v)
+  local mt = type(v) == "userdata" and getmetatable(v)
+  return mt and mt.__name == "lsock.sockaddr" or false
+end
+
+-- Families as the names sockaddr.family uses, whatever the caller gave.
+local function famname(f)
+  if f == lsock.AF_INET then return "inet" end
+  if f == lsock.AF_INET6 then return "inet6" end
+  if f == "unspec" or f == lsock.AF_UNSPEC then return nil end
+  return f
+end
+
+-- A local address option: a sockaddr, or {host, port} where a numeric
+-- host becomes a sockaddr (fixing the family) and a name or "*" is
+-- resolved by bind in each attempt's family.
+local function localspec(spec)
+  if spec == nil or issockaddr(spec) then return spec end
+  if type(spec) ~= "table" then
+    error("bad option 'localaddr' (sockaddr or {host, port} expected)", 3)
+  end
+  local host, port = spec[1] or spec.host or "*", spec[2] or spec.port or 0
+  return host ~= "*" and lsock.addr(host, port) or { host, port }
+end
+
+-- The addresses to try: getaddrinfo's answers for a name, or the given
+-- sockaddrs; host may also be an array of names and sockaddrs.
+local function candidates(host, port, family)
+  local list, msg, code = {}, nil, nil
+  local hosts = (type(host) == "table") and host or { host }
+  for _, h in ipairs(hosts) do
+    if issockaddr(h) then
+      if not family or h.family == family then list[#list + 1] = h end
+    elseif port == nil then
+      error("bad argument #2 to 'connect' (port expected)", 3)
+    else
+      local res, m, c = lsock.getaddrinfo(h, port,
+        { family = family, socktype = "stream" })
+      if res then
+        for _, ai in ipairs(res) do list[#list + 1] = ai.addr end
+      else
+        msg, code = m, c
+      end
+    end
+  end
+  if #list == 0 then
+    return nil, msg or "no address of the requested family",
+      code or EAFNOSUPPORT
+  end
+  return list
+end
+
+-- RFC 8305 section 4: alternate the families, starting with the family
+-- of the first answer (getaddrinfo's RFC 6724 sort put it first).
+-- Returns the list and whether both families are present.
+local function interleave(list)
+  local first, a, b = list[1].family, {}, {}
+  for _, addr in ipairs(list) do
+    if addr.family == first then a[#a + 1] = addr else b[#b + 1] = addr end
+  end
+  if #b == 0 then return list, false end
+  local out = {}
+  for i = 1, math.max(#a, #b) do
+    out[#out + 1] = a[i]
+    out[#out + 1] = b[i]
+  end
+  return out, true
+end
+
+-- socket, bind, non-blocking connect.  Returns the socket and whether it
+-- is connected already, or nil, msg, errno.
+local function start(addr, localaddr)
+  local s, msg, code = lsock.socket(addr.family, "stream")
+  if not s then return nil, msg, code end
+  local ok = true
+  if issockaddr(localaddr) then ok, msg, code = s:bind(localaddr)
+  elseif localaddr then ok, msg, code = s:bind(localaddr[1], localaddr[2])
+  end
+  if ok then
+    s:settimeout(0)
+    ok, msg, code = s:connect(addr)
+    if ok then return s, true end
+    if code == EINPROGRESS then return s, false end
+  end
+  s:close()
+  return nil, msg, code
+end
+
+local function closeall(list)
+  for _, s in ipairs(list) do s:close() end
+end
+
+local function ready(s, pending, opts)
+  closeall(pending)
+  s:settimeout(nil)
+  if opts.nodelay then s:setsockopt("tcp", "nodelay", true) end
+  return s
+end
+
+--- Connect to a host by name or address, trying every address.
+-- Addresses are tried in getaddrinfo's order, each after the previous
+-- one failed.  When both IPv6 and IPv4 answer, the families alternate
+-- and a new attempt starts whenever `attempt_delay` (250 ms) passed
+-- without the earlier ones finishing (RFC 8305); the first to connect
+-- wins and the others are closed.
+-- @tparam string|sockaddr|table host a name, a numeric address, a
+--   sockaddr, or an array of those (tried in that order)
+-- @tparam integer|string port number or service name (unused for sockaddrs)
+-- @tparam[opt] table opts `timeout` (seconds for the whole call),
+--   `family` ("inet", "inet6"), `localaddr` (sockaddr or `{host, port}`
+--   to bind first; `["local"]` is an alias), `nodelay` (boolean)
+-- @return a connected socket, in blocking mode
+-- @return nil, msg, errno naming the last failure; `"timeout"`,
+--   ETIMEDOUT when `timeout` ran out; getaddrinfo's message and EAI code
+--   when the name does not resolve
+-- @see connect(2), getaddrinfo(3)
+function M.connect(host, port, opts)
+  opts = opts or {}
+  local localaddr = localspec(opts.localaddr or opts["local"])
+  local family = famname(opts.family)
+  if not family and issockaddr(localaddr) then family = localaddr.family end
+  local list, lastmsg, lastcode = candidates(host, port, family)
+  if not list then return nil, lastmsg, lastcode end
+  local staggered
+  list, staggered = interleave(list)
+
+  local now = lsock.monotime
+  local deadline = opts.timeout and now() + opts.timeout
+  local pending = {}       -- attempts under way
+  local nexti = 1          -- next address to try
+  local nextstart = 0      -- when a staggered attempt may start
+  while true do
+    local t = now()
+    if nexti <= #list
+       and (#pending == 0
+            or (staggered and t >= nextstart and #pending < MAX_PENDING)) then
+      local s, connected, code = start(list[nexti], localaddr)
+      nexti = nexti + 1
+      if not s then
+        lastmsg, lastcode = connected, code   -- failed at once: go on
+      elseif connected then
+        return ready(s, pending, opts)
+      else
+        pending[#pending + 1] = s
+        nextstart = t + M.attempt_delay
+      end
+    elseif #pending == 0 then
+      return nil, lastmsg, lastcode
+    else
+      local wait = deadline and deadline - t
+      if wait and wait <= 0 then
+        closeall(pending)
+        return nil, "timeout", ETIMEDOUT
+      end
+      if staggered and nexti <= #list then
+        wait = math.min(wait or math.huge, nextstart - t)
+      end
+      local i, ok, msg, code = lsock.connectwait(pending,
+        wait and math.max(wait, 0))
+      if i then
+        local s = table.remove(pending, i)
+        if ok then return ready(s, pending, opts) end
+        s:close()
+        lastmsg, lastcode = msg, code
+        nextstart = 0   -- RFC 8305: a failure starts the next one at once
+      elseif msg ~= ETIMEDOUT then
+        closeall(pending)
+        return nil, ok, msg
+      end
+    end
+  end
+end
+
+-- socket, options, bind, listen.  bindargs: a sockaddr or host, port.
+local function open(family, opts, dualstack, ...)
+  local s, msg, code = lsock.socket(family, "stream")
+  if not s then return nil, msg, code end
+  local ok = true
+  if opts.reuseaddr ~= false then
+    ok, msg, code = s:setsockopt("socket", "reuseaddr", true)
+  end
+  if ok and opts.reuseport then
+    ok, msg, code = s:setsockopt("socket", "reuseport", true)
+  end
+  if ok and s:family() == "inet6" then
+    local v6only = opts.v6only
+    if v6only == nil and dualstack then v6only = false end
+    if v6only ~= nil then
+      ok, msg, code = s:setsockopt("ipv6", "v6only", v6only)
+    end
+  end
+  if ok then ok, msg, code = s:bind(...) end
+  if ok then ok, msg, code = s:listen(opts.backlog) end
+  if ok and opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
+  if ok then return s end
+  s:close()
+  return nil, msg, code
+end
+
+--- A listening TCP socket.
+-- With no host (or `"*"`) it listens on every interface of both
+-- families: an IPv6 socket with `v6only` off, whose IPv4 clients appear
+-- as `::ffff:a.b.c.d`; systems without IPv6 get an IPv4 socket instead.
+-- A host is resolved with getaddrinfo (AI_PASSIVE) and its answers are
+-- tried in order.
+-- @tparam[opt] string host a name or numeric address to bind
+-- @tparam[opt] integer|string port number or service (0, the default,
+--   lets the system choose: read it with `getsockname()`)
+-- @tparam[opt] table opts `backlog`, `reuseaddr` (default true),
+--   `reuseport`, `v6only`, `family` ("inet", "inet6"), `timeout` (for
+--   accept)
+-- @return the listening socket, or nil, msg, errno (EADDRINUSE...)
+-- @see listen(2), bind(2), ipv6(7)
+function M.listen(host, port, opts)
+  opts = opts or {}
+  port = port or 0
+  local family = famname(opts.family)
+  if host == nil or host == "*" then
+    if family ~= "inet" then
+      local s, msg, code = open("inet6", opts, true, "*", port)
+      -- Without IPv6 in the kernel, IPv4 alone still serves everyone.
+      if s or family == "inet6" or code ~= EAFNOSUPPORT then
+        return s, msg, code
+      end
+    end
+    return open("inet", opts, false, "*", port)
+  end
+  local res, msg, code = lsock.getaddrinfo(host, port,
+    { family = family, socktype = "stream", flags = "passive" })
+  if not res then return nil, msg, code end
+  for _, ai in ipairs(res) do
+    local s
+    s, msg, code = open(ai.addr.family, opts, false, ai.addr)
+    if s then return s end
+  end
+  return nil, msg, code
+end
+
+return M

@@ -1,0 +1,77 @@
+--- lsock.unix: unix-domain listeners and clients in one call.
+-- `listen` replaces a socket file left behind by a dead server, and only
+-- that: a path where something still listens, or a file that is not a
+-- socket, gives `nil, msg, EADDRINUSE` and is left alone.
+-- @module lsock.unix
+local lsock = require "lsock"
+
+local EADDRINUSE = lsock.errno.EADDRINUSE
+local ECONNREFUSED = lsock.errno.ECONNREFUSED
+
+local M = {}
+
+-- Is path a socket file?  Opening one fails with ENXIO on Linux (and
+-- EOPNOTSUPP on the BSDs), which tells it from any other kind of file
+-- without a stat binding; "r+" never blocks on a FIFO.
+local function issocketfile(path)
+  local f, _, code = io.open(path, "r+")
+  if f then f:close() return false end
+  return code == lsock.errno.ENXIO or code == lsock.errno.EOPNOTSUPP
+end
+
+-- Is a server still behind the socket file at path?  A connect with the
+-- same type tells: refused means nobody has it open.
+local function alive(path, stype)
+  local probe = lsock.socket("unix", stype)
+  if not probe then return true end
+  probe:settimeout(1)
+  local _, _, code = probe:connect(path)
+  probe:close()
+  return code ~= ECONNREFUSED
+end
+
+--- A listening (stream, seqpacket) or bound (dgram) unix socket.
+-- @tparam string path the socket file (a leading `"\0"`: abstract name)
+-- @tparam[opt] table opts `type` ("stream" (default), "dgram",
+--   "seqpacket"), `backlog`, `timeout` (seconds, for later calls)
+-- @return the socket, or nil, msg, errno (EADDRINUSE when a live socket
+--   or another file is at path)
+-- @see unix(7), bind(2)
+function M.listen(path, opts)
+  opts = opts or {}
+  local stype = opts.type or "stream"
+  local s, msg, code = lsock.socket("unix", stype)
+  if not s then return nil, msg, code end
+  local ok
+  ok, msg, code = s:bind(path)
+  if not ok and code == EADDRINUSE and path:sub(1, 1) ~= "\0"
+     and issocketfile(path) and not alive(path, stype) then
+    os.remove(path)
+    ok, msg, code = s:bind(path)
+  end
+  if ok and s:type() ~= "dgram" then ok, msg, code = s:listen(opts.backlog) end
+  if ok and opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
+  if ok then return s end
+  s:close()
+  return nil, msg, code
+end
+
+--- A unix socket connected to path.
+-- @tparam string path the server's socket file or abstract name
+-- @tparam[opt] table opts `type` ("stream" (default), "dgram",
+--   "seqpacket"), `timeout` (seconds: for the connect and later calls)
+-- @return the socket, or nil, msg, errno (ENOENT, ECONNREFUSED...)
+-- @see unix(7), connect(2)
+function M.connect(path, opts)
+  opts = opts or {}
+  local s, msg, code = lsock.socket("unix", opts.type or "stream")
+  if not s then return nil, msg, code end
+  local ok = true
+  if opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
+  if ok then ok, msg, code = s:connect(path) end
+  if ok then return s end
+  s:close()
+  return nil, msg, code
+end
+
+return M
