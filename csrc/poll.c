@@ -465,8 +465,9 @@ static int isclosed(lua_State *L, int idx) {
 /* add/modify: the object at 2, events at 3, data at 4. */
 static int doadd(lua_State *L, int modify) {
   Poller *p = checkpoller(L);
-  int kind, fd, err, want;
+  int kind, fd, err, want, hasdata = !lua_isnone(L, 4);
   Slot *sl;
+  lua_settop(L, 4);  /* absent data: nil at 4 */
   if (modify && isclosed(L, 2)) {
     checkevents(L, 3);
     return lsockI_fail(L, ENOENT);
@@ -502,7 +503,7 @@ static int doadd(lua_State *L, int modify) {
       sl->want = old;
       return lsockI_fail(L, err);
     }
-    if (lua_isnone(L, 4)) return pushtrue(L);  /* keeps the old data */
+    if (!hasdata) return pushtrue(L);  /* keeps the old data */
   }
   lua_getiuservalue(L, 1, UV_DATA);
   lua_pushvalue(L, 4);
