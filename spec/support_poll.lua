@@ -17,7 +17,7 @@ M.quote = quote
 -- line the child prints is its pid (the shell's, kept by exec).
 function M.spawn(script)
   local errfile = os.tmpname()
-  local out = assert(io.popen("sh -c " .. quote("echo $$; exec 2>" .. errfile
+  local out = assert(io.popen("exec sh -c " .. quote("echo $$; exec 2>" .. errfile
     .. "; " .. script), "r"))
   local pid = assert(math.tointeger(tonumber(out:read("l"))), "no pid")
   return { pid = pid, out = out, errfile = errfile }
@@ -110,7 +110,8 @@ function M.zombies(pid)
       if f then f:close() end
       -- "pid (comm) state ppid ...": comm may hold spaces, so split
       -- after its closing parenthesis.
-      local state, ppid = stat and stat:match("%) (%a) (%d+)")
+      local state, ppid
+      if stat then state, ppid = stat:match("%) (%a) (%d+)") end
       if state == "Z" and tonumber(ppid) == pid then n = n + 1 end
     end
   end

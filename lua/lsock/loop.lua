@@ -368,6 +368,8 @@ end
 -- @treturn boolean true
 function M.run(until_fn)
   if isrunning then error("lsock.loop.run: the loop is already running", 2) end
+  -- The poller first: once the tasks run, descriptors may run out.
+  getpoller()
   isrunning = true
   local ok, err = pcall(mainloop, until_fn)
   isrunning = false
