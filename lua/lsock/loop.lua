@@ -153,10 +153,11 @@ local function intask()
   return not main and tasks[co] and co
 end
 
--- Wait until obj is ready for dir (R or W) or the deadline (nil: none).
--- Returns true, or nil, msg, errno (timeout, or the socket was closed).
-local function waitio(obj, dir, deadline)
-  local co = intask()
+-- Wait until obj is ready for dir (R or W) or the deadline (nil: none);
+-- co is the calling task if the caller knows it.  Returns true, or nil,
+-- msg, errno (timeout, or the socket was closed).
+local function waitio(obj, dir, deadline, co)
+  co = co or intask()
   if not co then
     -- Outside the loop: block this process, as the plain call would.
     local left = deadline and deadline - now()
@@ -195,13 +196,18 @@ local function waitio(obj, dir, deadline)
     end
     rec.want = want
   end
-  if deadline then settimer(co, deadline) end
-  waitrec[co] = rec
+  -- (The timer's bookkeeping only for timed waits: most waits have none.)
+  if deadline then
+    settimer(co, deadline)
+    waitrec[co] = rec
+  end
   nwaiting = nwaiting + 1
   local v = yield(WAIT)
   nwaiting = nwaiting - 1
-  waitrec[co] = nil
-  tdl[co] = nil
+  if deadline then
+    waitrec[co] = nil
+    tdl[co] = nil
+  end
   if v then return true end
   if v == false then return nil, "timeout", ETIMEDOUT end
   return nil, core.strerror(EBADF), EBADF
@@ -314,17 +320,15 @@ local function round(timeout)
     end
     -- Nobody waits for what was reported: stop asking, or epoll (level
     -- triggered) would report it again at once.
-    if recs[obj] == rec then
-      local need = (rec.rco and R or 0) | (rec.wco and W or 0)
-      if need ~= rec.want then
-        if need == 0 then
-          p:remove(obj)
-          recs[obj] = nil
-        else
-          p:modify(obj, NAMES[need])
-        end
-        rec.want = need
+    local need = (rec.rco and R or 0) | (rec.wco and W or 0)
+    if need ~= rec.want and recs[obj] == rec then
+      if need == 0 then
+        p:remove(obj)
+        recs[obj] = nil
+      else
+        p:modify(obj, NAMES[need])
       end
+      rec.want = need
     end
   end
 end
@@ -465,16 +469,31 @@ Wrapped.__gc = function(self) forgetq[#forgetq + 1] = self.sock end
 Wrapped.__tostring = function(self) return tostring(self.sock) end
 Wrapped.__name = "lsock.loop.socket"
 
+-- When the last recv got less than it asked for, the socket was drained:
+-- in a task, the next recv waits for readiness before trying, which
+-- saves the system call that would only say EAGAIN (the poller is level
+-- triggered, so data already there is reported at once).
 function WM:recv(n, flags)
   local s = self.sock
-  local d, msg, err = s_recv(s, n, flags)
-  if d or err ~= EAGAIN or self.timeout == 0 then return d, msg, err end
+  local d, msg, err, co
+  if self.drained and self.timeout ~= 0 then co = intask() end
+  if not co then
+    d, msg, err = s_recv(s, n, flags)
+    if d or err ~= EAGAIN or self.timeout == 0 then
+      self.drained = d and #d < n
+      return d, msg, err
+    end
+  end
   local dl = deadline(self)
   repeat
-    d, msg, err = waitio(s, R, dl)
-    if not d then return nil, msg, err end
+    d, msg, err = waitio(s, R, dl, co)
+    if not d then
+      self.drained = false
+      return nil, msg, err
+    end
     d, msg, err = s_recv(s, n, flags)
   until d or err ~= EAGAIN
+  self.drained = d and #d < n
   return d, msg, err
 end
 
