@@ -14,11 +14,15 @@ cq:wrap(function()
   for c in srv:clients() do
     cq:wrap(function()
       c:setmode("bn", "bn")   -- binary, no output buffering
-      while true do
-        local data = c:read(-65536)
-        if not data then break end
-        c:write(data)
-      end
+      -- errors (a reset when the load generator leaves) end this client
+      -- only: cqueues raises them from read by default
+      pcall(function()
+        while true do
+          local data = c:read(-65536)
+          if not data then break end
+          c:write(data)
+        end
+      end)
       c:close()
     end)
   end

@@ -10,6 +10,7 @@ second, and the server's CPU time per round trip, each as a ratio to C.
 
 usage: python3 bench/servers.py [--conns 100,2000,10000] [--seconds 5]
          [--rounds 3] [--msgsize 64] [--impls c,lsock,luasocket,luv,cqueues]
+         (an impl may also be label:file.lua, a Lua server to compare)
 Run it through `make bench-servers` (it builds the C programs first).
 """
 import argparse
@@ -46,8 +47,15 @@ def cputime(pid):
     return (int(rest[11]) + int(rest[12])) / TICK
 
 
+def command(impl):
+    """A name from IMPLS, or label:file.lua for a variant to compare."""
+    if impl in IMPLS:
+        return IMPLS[impl]
+    return ["lua5.4", impl.split(":", 1)[1]]
+
+
 def run_one(impl, conns, seconds, msgsize, cpus):
-    cmd = ["taskset", "-c", cpus[0]] + IMPLS[impl]
+    cmd = ["taskset", "-c", cpus[0]] + command(impl)
     srv = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            preexec_fn=raise_nofile(conns), text=True)
     try:
@@ -119,12 +127,14 @@ def main():
             ok = [x for x in runs if "rps" in x]
             if not ok:
                 print("| %d | %s | failed: %s | | | | 0/%d |" % (
-                    c, impl, runs[0]["error"].replace("|", "/"), len(runs)))
+                    c, impl.split(":")[0],
+                    " ".join(runs[0]["error"].replace("|", "/").split())[:160],
+                    len(runs)))
                 continue
             rps = statistics.median(x["rps"] for x in ok)
             cpu = statistics.median(x["cpu_per_krt"] for x in ok)
             print("| %d | %s | %.0f | %s | %.1f | %s | %d/%d |" % (
-                c, impl, rps,
+                c, impl.split(":")[0], rps,
                 "%.2fx" % (rps / base_rps) if base_rps else "-",
                 cpu, "%.2fx" % (base_cpu / cpu) if base_cpu and cpu else "-",
                 len(ok), len(runs)))

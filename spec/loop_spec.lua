@@ -335,6 +335,34 @@ describe("lsock.loop", function()
       assert.equal("z", a:recv(1))
     end)
 
+    it("works under lsock.stream: lines read by a task that yields", function()
+      local stream = require "lsock.stream"
+      local a, b = lsock.socketpair()
+      local wb = loop.wrap(b)
+      finally(function() a:close() wb:close() end)
+      local lines, wrote = {}, false
+      loop.spawn(function()
+        local st = stream.wrap(wb)
+        for line in st:lines() do lines[#lines + 1] = line end
+        st:write("got ", #lines, "\n")
+        st:flush()
+      end)
+      loop.spawn(function()
+        local wa = loop.wrap(a)
+        for i = 1, 3 do
+          wa:sendall("line " .. i .. "\nhalf ")
+          loop.sleep(0.01)
+          wa:sendall("line\n")
+        end
+        wa:shutdown("wr")
+        assert.equal("got 6\n", wa:recv(100))
+        wrote = true
+      end)
+      run(5, function() return wrote end)
+      assert.same({ "line 1", "half line", "line 2", "half line", "line 3", "half line" },
+        lines)
+    end)
+
     it("wait() waits for any object's readiness", function()
       local a, b = lsock.socketpair()
       finally(function() a:close() b:close() end)

@@ -118,13 +118,18 @@ local function settimer(co, d)
   end
 end
 
-local function resumetask(co, v)
-  local ok, tag = resume(co, v)
+-- After a resume that did not end in a wait of the loop.
+local function aftertask(co, ok, tag)
   if not ok then
     M.onerror(traceback(co, tostring(tag)), co)
-  elseif tag ~= WAIT and status(co) == "suspended" then
+  elseif status(co) == "suspended" then
     enqueue(co, true)  -- a plain yield: run again after the others
   end
+end
+
+local function resumetask(co, v)
+  local ok, tag = resume(co, v)
+  if tag ~= WAIT then aftertask(co, ok, tag) end
 end
 
 local function isopen(s)
@@ -311,7 +316,8 @@ local function round(timeout)
     local co = rec.rco
     if co and EVR[ev] then
       rec.rco = nil
-      resumetask(co, true)
+      local ok, tag = resume(co, true)  -- resumetask, inlined: the hot path
+      if tag ~= WAIT then aftertask(co, ok, tag) end
     end
     co = rec.wco
     if co and EVW[ev] then
