@@ -59,6 +59,7 @@ typedef struct Poller {
   int nslots;
   int count;                 /* registered descriptors, stale ones too */
   int adds;                  /* registrations since the last sweep */
+  int sweepat;               /* sweep when adds reaches this */
   Ready *ready;
   int nready, cursor, readycap;
   void *kevs;                /* epoll backend: struct epoll_event[] */
@@ -443,13 +444,14 @@ static int islive(lua_State *L, Poller *p, int fd) {
 }
 
 /* Drops every registration whose object was closed.  add() calls it once
-** the registrations since the last sweep outnumber the live ones, so its
-** cost per add stays constant. */
+** the registrations since the last sweep are as many as the sweep left
+** (and at least 64), so its cost per add stays constant. */
 static void sweep(lua_State *L, Poller *p) {
   int fd;
   p->adds = 0;
   for (fd = 0; fd < p->nslots; fd++)
     if (p->slots[fd].gen != 0) islive(L, p, fd);
+  p->sweepat = p->count > 64 ? p->count : 64;
 }
 
 /* Is the object at idx a closed socket or file?  For the poller those
@@ -482,7 +484,7 @@ static int doadd(lua_State *L, int modify) {
   sl = &p->slots[fd];
   if (!modify) {
     if (islive(L, p, fd)) return lsockI_fail(L, EEXIST);
-    if (++p->adds > 64 && p->adds > p->count) sweep(L, p);
+    if (++p->adds >= p->sweepat) sweep(L, p);
     sl->want = (unsigned char)want;
     sl->kind = (unsigned char)kind;
     sl->gen = ++p->gen ? p->gen : ++p->gen;  /* never 0 */
@@ -641,6 +643,7 @@ static int lsock_poller(lua_State *L) {
   Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 2);
   memset(p, 0, sizeof *p);
   p->epfd = -1;
+  p->sweepat = 64;
   p->backend = backend;
   luaL_setmetatable(L, LSOCK_POLLER);
   lua_newtable(L);

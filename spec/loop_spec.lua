@@ -363,6 +363,32 @@ describe("lsock.loop", function()
         lines)
     end)
 
+    it("lets go of sockets closed behind its back", function()
+      local weak = setmetatable({}, { __mode = "k" })
+      local done = 0
+      local function waitonce()
+        local a, b = lsock.socketpair()
+        local wa = loop.wrap(a)
+        loop.spawn(function()
+          wa:settimeout(0.001)
+          wa:recv(1)               -- registers a with the poller, times out
+          a:close()                -- the raw socket, not the wrapper
+          b:close()
+          done = done + 1
+        end)
+        return a
+      end
+      for _ = 1, 200 do weak[waitonce()] = true end
+      run(5, function() return done == 200 end)
+      for _ = 1, 300 do waitonce() end   -- new registrations sweep the old
+      run(5, function() return done == 500 end)
+      collectgarbage()
+      collectgarbage()
+      local left = 0
+      for _ in pairs(weak) do left = left + 1 end
+      assert.is_true(left < 20, left .. " of 200 closed sockets still held")
+    end)
+
     it("wait() waits for any object's readiness", function()
       local a, b = lsock.socketpair()
       finally(function() a:close() b:close() end)

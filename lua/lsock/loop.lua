@@ -41,9 +41,12 @@ local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
 
 -- Per waited-on object: {obj=, want=, rco=, wco=}; want is what the
--- poller has, rco/wco the tasks waiting to read/write.  Weak keys: a
--- socket closed and dropped by the poller leaves nothing behind here.
-local recs = setmetatable({}, { __mode = "k" })
+-- poller has, rco/wco the tasks waiting to read/write.  Strong keys (a
+-- weak table costs the collector a pass over it at every cycle): entries
+-- go when a wrapper closes or the poller stops watching, and sweeprecs
+-- drops those of sockets closed behind the loop's back.
+local recs = {}
+local nrecs, recadds, sweepat = 0, 0, 64
 
 -- The ready queue: tasks to resume, with the value to resume them with.
 local qco, qval, qhead, qtail = {}, {}, 1, 0
@@ -136,6 +139,29 @@ local function isopen(s)
   return (pcall(s_fileno, s))
 end
 
+local SOCKMT = debug.getregistry()["lsock.socket"]
+
+-- Has obj (anything the poller takes) been closed?
+local function isclosed(obj)
+  if getmetatable(obj) == SOCKMT then return not isopen(obj) end
+  return io.type(obj) == "closed file"
+end
+
+local function droprec(obj)
+  recs[obj] = nil
+  nrecs = nrecs - 1
+end
+
+-- Once the records made since the last sweep are as many as the records
+-- it left (and at least 64): constant cost per record.
+local function sweeprecs()
+  recadds = 0
+  for obj, rec in pairs(recs) do
+    if isclosed(obj) and not rec.rco and not rec.wco then droprec(obj) end
+  end
+  sweepat = nrecs > 64 and nrecs or 64
+end
+
 local function wakeclosed(co)
   tdl[co], waitrec[co] = nil, nil
   enqueue(co, nil)
@@ -146,7 +172,7 @@ end
 local function forget(s, wake)
   local rec = recs[s]
   if not rec or (not wake and (rec.rco or rec.wco)) then return end
-  recs[s] = nil
+  droprec(s)
   if rec.want ~= 0 then poller:remove(s) end
   if rec.rco then wakeclosed(rec.rco) end
   if rec.wco then wakeclosed(rec.wco) end
@@ -177,6 +203,8 @@ local function waitio(obj, dir, deadline, co)
   if not rec then
     rec = { obj = obj, want = 0 }
     recs[obj] = rec
+    nrecs, recadds = nrecs + 1, recadds + 1
+    if recadds >= sweepat then sweeprecs() end
   end
   if dir == R then
     if rec.rco then error("another task is already reading from this socket", 3) end
@@ -195,6 +223,7 @@ local function waitio(obj, dir, deadline, co)
     end
     if not ok then
       if dir == R then rec.rco = nil else rec.wco = nil end
+      if rec.want == 0 then droprec(obj) end
       -- epoll refuses regular files: they are always ready.
       if err == core.errno.EPERM then return true end
       return nil, msg, err
@@ -330,7 +359,7 @@ local function round(timeout)
     if need ~= rec.want and recs[obj] == rec then
       if need == 0 then
         p:remove(obj)
-        recs[obj] = nil
+        droprec(obj)
       else
         p:modify(obj, NAMES[need])
       end
@@ -471,7 +500,12 @@ function WM:detach()
 end
 
 Wrapped.__close = function(self) self:close() end
-Wrapped.__gc = function(self) forgetq[#forgetq + 1] = self.sock end
+-- A wrapper dropped without close: its socket is unregistered at the next
+-- round (not here: a finalizer may run in the middle of the poller's loop).
+Wrapped.__gc = function(self)
+  local s = self.sock
+  if recs[s] and isopen(s) then forgetq[#forgetq + 1] = s end
+end
 Wrapped.__tostring = function(self) return tostring(self.sock) end
 Wrapped.__name = "lsock.loop.socket"
 
