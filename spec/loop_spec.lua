@@ -91,12 +91,16 @@ describe("lsock.loop", function()
   end)
 
   it("stops when until_fn says so", function()
-    local n = 0
+    local n, stop = 0, false
     local co = loop.spawn(function()
-      while true do
+      while not stop do
         n = n + 1
         loop.sleep(0.001)
       end
+    end)
+    finally(function()
+      stop = true
+      loop.run()   -- let it end: no task outlives its spec
     end)
     loop.run(function() return n >= 3 end)
     assert.is_true(n >= 3 and n < 10)
