@@ -35,10 +35,10 @@ local EVW = { w = true, rw = true, h = true, rh = true, wh = true, rwh = true }
 local WAIT = {}
 
 local poller          -- created on first use
-local tasks = {}      -- task coroutine -> true while it lives
-local ntasks = 0
+local ntasks = 0      -- tasks alive
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
+local current          -- the task the loop is running now
 
 -- Per waited-on object: {obj=, want=, rco=, wco=}; want is what the
 -- poller has, rco/wco the tasks waiting to read/write.  Strong keys (a
@@ -131,7 +131,9 @@ local function aftertask(co, ok, tag)
 end
 
 local function resumetask(co, v)
+  current = co
   local ok, tag = resume(co, v)
+  current = nil
   if tag ~= WAIT then aftertask(co, ok, tag) end
 end
 
@@ -179,9 +181,11 @@ local function forget(s, wake)
   rec.rco, rec.wco, rec.want = nil, nil, 0
 end
 
+-- The calling task, or nil (the main program, or a coroutine of its own
+-- inside a task: those block instead of yielding to the loop).
 local function intask()
-  local co, main = running()
-  return not main and tasks[co] and co
+  local co = running()
+  return co == current and co or nil
 end
 
 -- Wait until obj is ready for dir (R or W) or the deadline (nil: none);
@@ -281,11 +285,9 @@ function M.spawn(fn, ...)
   local co
   co = create(function()
     local ok, err = xpcall(fn, traceback, table.unpack(args, 1, n))
-    tasks[co] = nil
     ntasks = ntasks - 1
     if not ok then M.onerror(err, co) end
   end)
-  tasks[co] = true
   ntasks = ntasks + 1
   enqueue(co, true)
   return co
@@ -345,7 +347,9 @@ local function round(timeout)
     local co = rec.rco
     if co and EVR[ev] then
       rec.rco = nil
-      local ok, tag = resume(co, true)  -- resumetask, inlined: the hot path
+      current = co                      -- resumetask, inlined: the hot path
+      local ok, tag = resume(co, true)
+      current = nil
       if tag ~= WAIT then aftertask(co, ok, tag) end
     end
     co = rec.wco
