@@ -10,11 +10,12 @@ SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
-            netcat-openbsd iproute2
+            netcat-openbsd iproute2 lua-socket
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean doc-options bench-lines
+.PHONY: all demo test test-asan lint deps clean doc-options bench bench-quick \
+        bench-lines bench-udp
 
 all: build/lsock/core.so
 
@@ -27,6 +28,20 @@ build-asan/lsock/core.so: $(SRCS) $(HDRS) Makefile
 	$(CC) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined $(WARN) $(LUA_INC) -fPIC -shared \
 	  -o $@ $(SRCS)
+
+# bench/: the C peers and plain-C sides, then the driver (see bench/).
+BENCH_BIN := $(patsubst bench/c/%.c,build/bench/%,$(wildcard bench/c/*.c))
+LUA_ENV  := LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;"
+
+build/bench/%: bench/c/%.c bench/c/common.h Makefile
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -o $@ $<
+
+bench: deps all $(BENCH_BIN)
+	@$(LUA_ENV) $(LUA) bench/basic.lua
+
+bench-quick: deps all $(BENCH_BIN)
+	@$(LUA_ENV) $(LUA) bench/basic.lua quick
 
 # Install only what is missing: dpkg -s is silent and fast when all is there.
 deps:
@@ -66,6 +81,13 @@ lint: deps
 doc-options: all
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  $(LUA) tools/options_doc.lua > doc/options.md
+
+# UDP receive cost (bench/RESULTS-udp.md); needs LuaSocket to compare.
+bench-udp: deps all
+	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
+	$(CC) -O2 -Wall -Wextra -o build/udp_bench bench/udp_bench.c
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  $(LUA) bench/udp_bench.lua $(ROUNDS)
 
 clean:
 	rm -rf build build-asan

@@ -22,13 +22,18 @@ build = {
     ["lsock.core"] = {
       sources = {
         "csrc/addr.c",
+        "csrc/checksum.c",
+        "csrc/cmsg.c",
         "csrc/connectwait.c",
         "csrc/core.c",
         "csrc/mcastopt.c",
+        "csrc/msg.c",
         "csrc/names.c",
         "csrc/options.c",
         "csrc/poll.c",
         "csrc/proc.c",
+        "csrc/sendfile.c",
+        "csrc/sigio.c",
         "csrc/socket.c",
         "csrc/stream.c",
       },

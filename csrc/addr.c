@@ -353,7 +353,7 @@ static int checkgaiflags(lua_State *L, int arg, const void *table) {
   const char *s;
   int flags = 0;
   if (lua_isnoneornil(L, arg)) return 0;
-  if (lua_type(L, arg) == LUA_TNUMBER) return (int)luaL_checkinteger(L, arg);
+  if (lua_type(L, arg) == LUA_TNUMBER) return lsockI_checkint(L, arg);
   s = luaL_checkstring(L, arg);
   for (;;) {
     size_t n;

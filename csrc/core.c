@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <netdb.h>
@@ -102,6 +103,14 @@ static const char *findvalue(const Name *t, int value) {
   return NULL;
 }
 
+/* An integer argument that must fit a C int (constants, flags): a value
+** outside is an error, never silently wrapped onto another constant. */
+int lsockI_checkint(lua_State *L, int arg) {
+  lua_Integer v = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, v >= INT_MIN && v <= INT_MAX, arg, "out of range");
+  return (int)v;
+}
+
 /* A constant argument: an integer, or a name from table t; absent = def
 ** (def < 0 makes the argument mandatory). */
 static int checkname(lua_State *L, int arg, int def, const Name *t,
@@ -111,7 +120,7 @@ static int checkname(lua_State *L, int arg, int def, const Name *t,
   const char *s;
   if (def >= 0 && lua_isnoneornil(L, arg)) return def;
   if (lua_type(L, arg) == LUA_TNUMBER)
-    return (int)luaL_checkinteger(L, arg);
+    return lsockI_checkint(L, arg);
   s = luaL_checklstring(L, arg, &len);
   n = findname(t, s, len);
   if (n == NULL)
@@ -167,7 +176,7 @@ int lsockI_checkflags(lua_State *L, int arg, int def) {
   int flags = 0;
   if (lua_isnoneornil(L, arg)) return def;
   if (lua_type(L, arg) == LUA_TNUMBER)
-    return (int)luaL_checkinteger(L, arg);
+    return lsockI_checkint(L, arg);
   s = luaL_checkstring(L, arg);
   for (;;) {
     const Name *n;
@@ -253,6 +262,10 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_names(L);
   lsockI_open_connectwait(L);
   lsockI_open_stream(L);
+  lsockI_open_msg(L);
+  lsockI_open_checksum(L);
+  lsockI_open_sendfile(L);
+  lsockI_open_sigio(L);
   lsockI_open_poll(L);
   lsockI_open_proc(L);
   lua_pushliteral(L, "lsock 0.1");

@@ -38,6 +38,7 @@ typedef struct Addr {
 /* core.c: results, names and numbers */
 int lsockI_fail(lua_State *L, int err);
 int lsockI_timeout(lua_State *L);
+int lsockI_checkint(lua_State *L, int arg);
 int lsockI_checkfamily(lua_State *L, int arg, int def);
 int lsockI_checktype(lua_State *L, int arg, int def);
 int lsockI_checkprotocol(lua_State *L, int arg, int def);
@@ -55,6 +56,21 @@ void lsockI_addmethods(lua_State *L, const luaL_Reg *l);
 Sock *lsockI_pushsock(lua_State *L, int fd, int family, int type,
                       int protocol, double timeout);
 int lsockI_wait(Sock *s, int events, double deadline);
+/* The timeout policy every data call shares: after 'err' (an errno), wait
+** when the socket has a timeout and err is EAGAIN; returns 0 to retry or
+** the error to report.  pusherr reports it (a timeout as "timeout"). */
+int lsockI_waitretry(Sock *s, int err, int events, int flags, double *dl);
+int lsockI_pusherr(lua_State *L, int err);
+size_t lsockI_checksize(lua_State *L, int arg, const Sock *s, int flags);
+size_t lsockI_waitall(Sock *s, char *p, size_t got, size_t size, int flags,
+                      double *dl);
+/* The flags a data call gives the kernel: a socket with a timeout, or a
+** non-blocking one, never blocks in the kernel, even when a dup of it made
+** the open file they share (and so O_NONBLOCK) blocking again. */
+#define lsockI_sysflags(s, flags) \
+  ((s)->timeout >= 0 ? (flags) | MSG_DONTWAIT : (flags))
+/* What a receive waits for: urgent data shows as POLLPRI, not POLLIN. */
+#define lsockI_recvevents(flags)  (((flags) & MSG_OOB) ? POLLPRI : POLLIN)
 double lsockI_now(void);
 void lsockI_open_socket(lua_State *L);
 
@@ -115,6 +131,20 @@ void lsockI_pushin4(lua_State *L, const struct in_addr *a);
 
 /* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
 void lsockI_open_stream(lua_State *L);
+/* cmsg.c: ancillary data.  encodecmsgs pushes one value (the buffer that
+** it returns, or nil) and checks the array at arg; pushcmsgs pushes the
+** array of {level, type, data} of a received message. */
+void *lsockI_encodecmsgs(lua_State *L, int arg, size_t *len);
+void lsockI_pushcmsgs(lua_State *L, struct msghdr *m);
+
+/* msg.c: sendmsg/recvmsg, descriptor passing, batches, atmark */
+void lsockI_open_msg(lua_State *L);
+
+/* checksum.c, sendfile.c, sigio.c: lsock.checksum, s:sendfile,
+** s:setasync and lsock.signalfd */
+void lsockI_open_checksum(lua_State *L);
+void lsockI_open_sendfile(lua_State *L);
+void lsockI_open_sigio(lua_State *L);
 
 /* poll.c: select, the poller and sleep */
 void lsockI_open_poll(lua_State *L);

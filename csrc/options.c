@@ -222,7 +222,7 @@ static int checklevel(lua_State *L, const char **name) {
   const char *s;
   int i;
   *name = NULL;
-  if (lua_type(L, 2) == LUA_TNUMBER) return (int)luaL_checkinteger(L, 2);
+  if (lua_type(L, 2) == LUA_TNUMBER) return lsockI_checkint(L, 2);
   s = luaL_checkstring(L, 2);
   for (i = 0; levels[i].name; i++)
     if (strcmp(levels[i].name, s) == 0) {
@@ -239,7 +239,7 @@ static const Opt *checkopt(lua_State *L, int *level, int *optname) {
   const Opt *o;
   *level = checklevel(L, &lname);
   if (lua_type(L, 3) == LUA_TNUMBER) {
-    *optname = (int)luaL_checkinteger(L, 3);
+    *optname = lsockI_checkint(L, 3);
     for (o = options; o->name; o++)
       if (o->level == *level && o->optname == *optname) return o;
     return NULL;
