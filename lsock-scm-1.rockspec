@@ -24,7 +24,6 @@ build = {
         "csrc/addr.c",
         "csrc/checksum.c",
         "csrc/cmsg.c",
-        "csrc/connectwait.c",
         "csrc/core.c",
         "csrc/mcastopt.c",
         "csrc/msg.c",

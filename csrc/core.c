@@ -260,7 +260,6 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_addr(L);
   lsockI_open_options(L);
   lsockI_open_names(L);
-  lsockI_open_connectwait(L);
   lsockI_open_stream(L);
   lsockI_open_msg(L);
   lsockI_open_checksum(L);

@@ -295,6 +295,13 @@ static int lsock_select(lua_State *L) {
   return 2;
 }
 
+/* lsock.monotime() -> seconds of a clock that never jumps, for the
+** deadlines the Lua helpers keep across several calls. */
+static int lsock_monotime(lua_State *L) {
+  lua_pushnumber(L, lsockI_now());
+  return 1;
+}
+
 /* lsock.sleep(seconds): block the whole process that long. */
 static int lsock_sleep(lua_State *L) {
   double t = luaL_checknumber(L, 1), deadline = lsockI_now() + t;
@@ -689,6 +696,7 @@ static const luaL_Reg funcs[] = {
   {"select", lsock_select},
   {"poller", lsock_poller},
   {"sleep", lsock_sleep},
+  {"monotime", lsock_monotime},
   {NULL, NULL}
 };
 
