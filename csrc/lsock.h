@@ -89,8 +89,6 @@ void lsockI_open_options(lua_State *L);
 /* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4 */
 void lsockI_open_names(lua_State *L);
 
-/* connectwait.c: the first of several non-blocking connects to finish */
-void lsockI_open_connectwait(lua_State *L);
 /* options.c and mcastopt.c: the kinds of option values (the order of
 ** options.c's 'kinds' table; the multicast ones, from K_MREQ on, are
 ** encoded by mcastopt.c) and a buffer that holds any of them. */
@@ -145,5 +143,11 @@ void lsockI_open_msg(lua_State *L);
 void lsockI_open_checksum(lua_State *L);
 void lsockI_open_sendfile(lua_State *L);
 void lsockI_open_sigio(lua_State *L);
+
+/* poll.c: select, the poller and sleep */
+void lsockI_open_poll(lua_State *L);
+
+/* proc.c: fork, wait and strerror */
+void lsockI_open_proc(lua_State *L);
 
 #endif

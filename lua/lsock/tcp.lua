@@ -15,7 +15,7 @@ local M = {}
 -- Delay, whose recommended value is 250 ms).
 M.attempt_delay = 0.25
 
--- Attempts in flight at most (lsock.connectwait takes up to 64).
+-- Attempts in flight at most: RFC 8305 never needs more than a handful.
 local MAX_PENDING = 32
 
 local function issockaddr(v)
@@ -176,17 +176,25 @@ function M.connect(host, port, opts)
       if staggered and nexti <= #list then
         wait = math.min(wait or math.huge, nextstart - t)
       end
-      local i, ok, msg, code = lsock.connectwait(pending,
-        wait and math.max(wait, 0))
-      if i then
-        local s = table.remove(pending, i)
-        if ok then return ready(s, pending, opts) end
-        s:close()
-        lastmsg, lastcode = msg, code
-        nextstart = 0   -- RFC 8305: a failure starts the next one at once
-      elseif msg ~= ETIMEDOUT then
+      -- A connect under way finishes when its socket turns writable;
+      -- SO_ERROR then tells how it went.
+      local r, done, scode = lsock.select(nil, pending,
+                                          wait and math.max(wait, 0))
+      if not r then
         closeall(pending)
-        return nil, ok, msg
+        return nil, done, scode
+      end
+      local s = done[1]
+      if s then
+        for i = 1, #pending do
+          if pending[i] == s then table.remove(pending, i); break end
+        end
+        local err, emsg, ecode = s:getsockopt("socket", "error")
+        if err == 0 then return ready(s, pending, opts) end
+        s:close()
+        if err then lastmsg, lastcode = lsock.strerror(err), err
+        else lastmsg, lastcode = emsg, ecode end
+        nextstart = 0   -- RFC 8305: a failure starts the next one at once
       end
     end
   end
