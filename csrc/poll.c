@@ -257,6 +257,17 @@ static void results(lua_State *L, int arg, struct pollfd *pfds, int *n,
   }
 }
 
+/*** Wait until some of the given objects can be read or written.
+@function select
+@tparam table readers sockets, Lua files, descriptors or objects with fileno
+@tparam table writers the same, for writing
+@tparam[opt] number timeout seconds (nil: wait as long as it takes)
+@treturn table the ready readers, in order; each also a key (r[s] == true)
+@treturn table the ready writers
+@return[2] nil, msg, errno
+@usage local r = lsock.select({srv, io.stdin}, {}, 5); if r[srv] then end
+@see poll(2)
+*/
 /* lsock.select(readers, writers [, timeout]) -> readers, writers */
 static int lsock_select(lua_State *L) {
   lua_Integer nr = 0, nw = 0;
@@ -295,6 +306,12 @@ static int lsock_select(lua_State *L) {
   return 2;
 }
 
+/*** Seconds of a clock that never jumps, for deadlines.
+@function monotime
+@treturn number
+@usage local deadline = lsock.monotime() + 5
+@see clock_gettime(2)
+*/
 /* lsock.monotime() -> seconds of a clock that never jumps, for the
 ** deadlines the Lua helpers keep across several calls. */
 static int lsock_monotime(lua_State *L) {
@@ -302,6 +319,13 @@ static int lsock_monotime(lua_State *L) {
   return 1;
 }
 
+/*** Block the whole process for a while.
+@function sleep
+@tparam number seconds
+@treturn true
+@usage lsock.sleep(0.5)
+@see nanosleep(2)
+*/
 /* lsock.sleep(seconds): block the whole process that long. */
 static int lsock_sleep(lua_State *L) {
   double t = luaL_checknumber(L, 1), deadline = lsockI_now() + t;
@@ -523,17 +547,45 @@ static int doadd(lua_State *L, int modify) {
 
 /* The poller: methods ---------------------------------------------------- */
 
+/*** Watch an object.
+@function poller:add
+@param obj a socket, a Lua file, a descriptor or an object with fileno
+@tparam string events "r", "w" or "rw"
+@param[opt] data given back by wait with the object
+@treturn true
+@return[2] nil, msg, errno (EEXIST when already added)
+@usage p:add(srv, "r", "listener")
+@see epoll_ctl(2)
+*/
 /* p:add(obj, events [, data]) */
 static int meth_add(lua_State *L) {
   return doadd(L, 0);
 }
 
+/*** Change what is watched for an object; without data the old data stays.
+@function poller:modify
+@param obj
+@tparam string events "r", "w" or "rw"
+@param[opt] data
+@treturn true
+@return[2] nil, msg, errno (ENOENT when not added, or closed)
+@usage p:modify(conn, "rw")
+@see epoll_ctl(2)
+*/
 /* p:modify(obj, events [, data]): without data the old data stays; a
 ** closed object is not registered any more: nil, msg, ENOENT. */
 static int meth_modify(lua_State *L) {
   return doadd(L, 1);
 }
 
+/*** Stop watching an object (a closed one is already gone).
+@function poller:remove
+@param obj
+@treturn true
+@return[2] nil, msg, errno
+@usage p:remove(conn); conn:close()
+@see epoll_ctl(2)
+*/
 /* p:remove(obj): a closed socket or file is already gone: true. */
 static int meth_remove(lua_State *L) {
   Poller *p = checkpoller(L);
@@ -577,6 +629,14 @@ static int pollerstep(lua_State *L) {
   return 0;
 }
 
+/*** Wait for events; iterate over the ready objects.
+@function poller:wait
+@tparam[opt] number timeout seconds (nil: as long as it takes)
+@treturn function an iterator of obj, events ("r", "w", "h" letters), data
+@return[2] nil, msg, errno
+@usage for obj, ev, data in p:wait(1.5) do print(obj, ev) end
+@see epoll_wait(2)
+*/
 /* p:wait([timeout]) -> iterator over obj, events, data */
 static int meth_wait(lua_State *L) {
   Poller *p = checkpoller(L);
@@ -588,6 +648,11 @@ static int meth_wait(lua_State *L) {
   return 2;
 }
 
+/*** The system call behind the poller.
+@function poller:backend
+@treturn string "epoll" or "poll"
+@usage print(p:backend())
+*/
 static int meth_backend(lua_State *L) {
   Poller *p = checkpoller(L);
   lua_pushstring(L, p->backend == B_EPOLL ? "epoll" : "poll");
@@ -625,6 +690,12 @@ static int release(lua_State *L) {
   return 0;
 }
 
+/*** Release the poller; closing twice is harmless.
+@function poller:close
+@treturn true
+@usage p:close()
+@see close(2)
+*/
 /* p:close(): true; closing twice is harmless. */
 static int meth_close(lua_State *L) {
   release(L);
@@ -639,6 +710,14 @@ static int meth_tostring(lua_State *L) {
   return 1;
 }
 
+/*** A reusable readiness object (epoll on Linux).
+@function poller
+@tparam[opt] string backend "epoll" or "poll"
+@treturn poller with add, modify, remove, wait, close; #p registrations
+@return[2] nil, msg, errno
+@usage local p = assert(lsock.poller())
+@see epoll(7)
+*/
 /* lsock.poller(["epoll" | "poll"]) */
 static int lsock_poller(lua_State *L) {
   static const char *const names[] = {"poll", "epoll", NULL};

@@ -16,6 +16,13 @@
 #include "lsock.h"
 
 
+/*** Fork the process (C stdio is flushed first).
+@function fork
+@treturn int the child's pid in the parent, 0 in the child
+@return[2] nil, msg, errno
+@usage if lsock.fork() == 0 then serve(conn); os.exit(0) end
+@see fork(2)
+*/
 /* lsock.fork() -> pid in the parent, 0 in the child */
 static int lsock_fork(lua_State *L) {
   pid_t pid;
@@ -28,6 +35,17 @@ static int lsock_fork(lua_State *L) {
   return 1;
 }
 
+/*** Wait for a child and decode its status.
+@function wait
+@tparam[opt] int pid a child, or -1 / nil for any
+@tparam[opt] string nohang "nohang": return 0 at once when none finished
+@treturn int pid
+@treturn string "exited" or "signaled"
+@treturn int the exit status or the signal number
+@return[2] nil, msg, errno (ECHILD)
+@usage while lsock.wait(-1, "nohang") > 0 do end
+@see waitpid(2)
+*/
 /* lsock.wait([pid [, "nohang"]]) -> pid, "exited" | "signaled", code;
 ** 0 with "nohang" while the child (or every child) still runs. */
 static int lsock_wait(lua_State *L) {
@@ -53,6 +71,13 @@ static int lsock_wait(lua_State *L) {
   return 3;
 }
 
+/*** The system's message for an errno code.
+@function strerror
+@tparam int code
+@treturn string
+@usage print(lsock.strerror(lsock.errno.ECONNREFUSED))
+@see strerror(3)
+*/
 /* lsock.strerror(code) -> the system's message for an errno code */
 static int lsock_strerror(lua_State *L) {
   lua_Integer e = luaL_checkinteger(L, 1);

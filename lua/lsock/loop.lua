@@ -63,6 +63,7 @@ local forgetq = {}
 
 --- Called with the message (and traceback) of a task that raised, and
 -- the task.  Replace it to log elsewhere; the default writes to stderr.
+-- @usage loop.onerror = function(msg) log:write(msg, "\n") end
 function M.onerror(msg, co)
   io.stderr:write("lsock.loop: task ", tostring(co), " failed: ",
     tostring(msg), "\n")
@@ -257,6 +258,7 @@ end
 -- @tparam string events `"r"` or `"w"`
 -- @tparam[opt] number timeout seconds (nil: no limit)
 -- @return `true`, or `nil, "timeout", ETIMEDOUT`
+-- @usage assert(loop.wait(sock, "r", 5))
 function M.wait(obj, events, timeout)
   local dir = events == "r" and R or events == "w" and W
   if not dir then error("bad argument #2 to 'wait' (\"r\" or \"w\" expected)", 2) end
@@ -264,6 +266,7 @@ function M.wait(obj, events, timeout)
 end
 
 --- Pause the calling task for `seconds` (the process, outside a task).
+-- @usage loop.spawn(function() loop.sleep(1); print("a second later") end)
 function M.sleep(seconds)
   local co = intask()
   if not co then return core.sleep(seconds) end
@@ -280,6 +283,7 @@ end
 --- Start `fn(...)` as a task; it runs when the loop runs.  An error in it
 -- is reported with its traceback to `loop.onerror` and ends only that task.
 -- @treturn thread the task
+-- @usage loop.spawn(handle, conn, peer)
 function M.spawn(fn, ...)
   local args, n = { ... }, select("#", ...)
   local co
@@ -295,6 +299,7 @@ end
 
 --- Suspend the calling task until `loop.wakeup(task, ...)`; returns what
 -- `wakeup` passed.  For conditions other than I/O and time.
+-- @usage local v = loop.suspend()  -- until loop.wakeup(task, v)
 function M.suspend()
   local co = intask()
   if not co then error("loop.suspend: not inside a task", 2) end
@@ -302,16 +307,22 @@ function M.suspend()
 end
 
 --- Make a task in `loop.suspend()` go on, with `v` as suspend's result.
+-- @usage loop.wakeup(task, "ready")
 function M.wakeup(co, v)
   if v == nil then v = true end
   enqueue(co, v)
 end
 
 --- Whether the caller is a task of the loop.
+-- @usage assert(loop.intask(), "call me from a task")
 function M.intask()
   return intask() and true or false
 end
 
+--- The loop's clock: seconds that never jump (lsock.monotime).
+-- @function now
+-- @treturn number
+-- @usage local t0 = loop.now()
 M.now = now
 
 local function timers()
@@ -409,6 +420,7 @@ end
 -- (checked after every round of events).
 -- @tparam[opt] function until_fn
 -- @treturn boolean true
+-- @usage loop.spawn(main); loop.run()
 function M.run(until_fn)
   if isrunning then error("lsock.loop.run: the loop is already running", 2) end
   -- The poller first: once the tasks run, descriptors may run out.
@@ -457,6 +469,7 @@ end
 -- it back with its timeout.  Other methods pass through.
 -- @param sock an lsock socket
 -- @return the wrapped socket
+-- @usage local c = loop.wrap(conn); local line = c:recv(1024)  -- yields
 function M.wrap(sock)
   if getmetatable(sock) == Wrapped then return sock end
   local t = sock:gettimeout()

@@ -136,6 +136,7 @@ end
 -- `stop` is asked, default 0.25 s); `backoff` (first wait after EMFILE,
 -- default 0.05 s, doubling up to 1 s); `backlog`; `onerror(msg, what)`.
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
+-- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)
   return new("tcp", opts, TCP_MODES)
 end
@@ -144,12 +145,14 @@ end
 -- reply (or nil).  Modes `"iterative"` and `"coroutine"` (each datagram
 -- handled in its own task); `size` is the largest datagram (65535).
 -- @return server, or `nil, msg, errno`
+-- @usage local srv = assert(lsock.server.udp{port = 0, handler = string.upper})
 function M.udp(opts)
   return new("udp", opts, UDP_MODES)
 end
 
 --- Stop: no new connections; `run()` returns once the open ones finish
 -- (those still open after `grace` seconds are closed).  Harmless twice.
+-- @usage srv:close()
 function Server:close()
   if self.closed then return true end
   self.closed = true
@@ -407,6 +410,7 @@ end
 
 --- Start a coroutine server's tasks without running the loop (to serve
 -- several servers, or other tasks, from one `lsock.loop.run()`).
+-- @usage srv:start(); other:start(); lsock.loop.run()
 function Server:start()
   if self.mode ~= "coroutine" then error("start: only for mode 'coroutine'", 2) end
   if self.started then return true end
@@ -435,6 +439,7 @@ local function run_udp_iterative(self)
 end
 
 --- Serve until the server is closed; returns true.
+-- @usage assert(srv:run())
 function Server:run()
   if self.mode == "coroutine" then
     self:start()
