@@ -51,7 +51,8 @@ describe("the guides", function()
 
   it("follows the course: addresses, UDP, TCP, clients, options, multicast, IPv6, unix, I/O",
     function()
-      local order = { "udp_counter_server.lua", "tcp_uppercase_server.lua", "sockopts.lua",
+      local order = { "name2ip.lua", "udp_counter_server.lua", "tcp_uppercase_server.lua",
+        "tcp_fork_server.lua", "select_stdin_server.lua", "chat_server.lua", "sockopts.lua",
         "multicast_server.lua", "dualstack_server.lua", "unix_bind.lua", "udp_pktinfo.lua" }
       for _, text in ipairs { en, fr } do
         local last = 0
