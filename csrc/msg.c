@@ -427,6 +427,10 @@ static int meth_sendmmsg(lua_State *L) {
     if ((r = lsockI_getaddr(L, 3, s, &one, &nargs)) != 0) return r;
   }
   flags = lsockI_checkflags(L, 3 + nargs, 0) | MSG_NOSIGNAL;
+  if (cnt == 0) {  /* nothing to send; and no scratch to memset */
+    lua_pushinteger(L, 0);
+    return 1;
+  }
   lua_settop(L, 3 + nargs);  /* scratch may push */
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
                                    + sizeof *iov + sizeof *addrs), &sc);
