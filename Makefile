@@ -10,11 +10,11 @@ SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
-            netcat-openbsd iproute2 lua-socket
+            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean doc-options bench bench-quick \
+.PHONY: all demo test test-asan test-valgrind fuzz fuzz-short fuzz-c lint deps clean doc-options bench bench-quick \
         bench-lines bench-udp
 
 all: build/lsock/core.so
@@ -68,6 +68,36 @@ test-asan: deps build-asan/lsock/core.so
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	  sh spec/run.sh $(BUSTED)
+
+# memcheck over the whole suite in the busted process (children run
+# unchecked: they are examples and peers, and valgrind would slow them past
+# their timeouts).  Any memcheck error or definite leak fails the run.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+            --suppressions=$(CURDIR)/spec/valgrind.supp
+test-valgrind: deps all
+	@LSOCK_CPATH=./build/?.so LSOCK_VALGRIND=1 \
+	  LSOCK_WRAP="$(VALGRIND) $(LUA) $$(command -v busted)" \
+	  sh spec/run.sh
+
+
+# The seeded API fuzzer (bench/fuzz/api.lua) under the ASan+UBSan build,
+# in a fresh network namespace with only loopback up, so that random names
+# never reach a resolver and random addresses never leave the machine.
+# `make fuzz` is the long run; `make fuzz-short` the fixed-seed CI run.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED  ?= 1
+FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
+            LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LD_PRELOAD=$(ASAN_LIB) \
+            ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
+fuzz: deps build-asan/lsock/core.so
+	$(SUDO) unshare -n sh -c 'ip link set lo up && \
+	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED)'
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_CALLS=30000 FUZZ_SEED=9
 
 lint: deps
 	luacheck lua spec examples bench tools
