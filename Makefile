@@ -99,6 +99,20 @@ fuzz: deps build-asan/lsock/core.so
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZ_CALLS=30000 FUZZ_SEED=9
 
+# libFuzzer over the pure C parsers (fuzz/parsers.c), built with clang
+# and ASan+UBSan, in a private network namespace; FUZZ_C_TIME seconds.
+FUZZ_C_TIME ?= 300
+build/fuzz/parsers: fuzz/parsers.c $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(@D)/corpus
+	clang -g -O1 -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $(LUA_INC) -o $@ fuzz/parsers.c $(SRCS) -llua5.4
+
+fuzz-c: deps build/fuzz/parsers
+	$(SUDO) unshare -n sh -c 'ip link set lo up && \
+	  build/fuzz/parsers -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
+	    -print_final_stats=1 build/fuzz/corpus'
+
 lint: deps
 	luacheck lua spec examples bench tools
 	@command -v cppcheck >/dev/null || $(SUDO) apt-get install -y -qq cppcheck
