@@ -193,6 +193,7 @@ static int meth_gc(lua_State *L) {
   if (b->data != NULL) allocf(ud, b->data, b->cap, 0);
   b->data = NULL;
   b->cap = b->start = b->end = b->scan = 0;
+  b->mark = NOMARK;  /* a mark past the (now empty) end breaks append */
   return 0;
 }
 
