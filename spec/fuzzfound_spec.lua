@@ -33,4 +33,25 @@ describe("fuzzer findings", function()
     assert.equal(2, buf:len())
     assert.equal("x", buf:line(true))
   end)
+
+  it("sendmsg raises when a metamethod grows an ancillary item midway", function()
+    -- Found in the security review: encoding sized the items first, then
+    -- wrote them; an __index run by item 1 could grow item 2 in between
+    -- and the write overflowed the control buffer.
+    local a, b = lsock.socketpair("unix", "dgram")
+    local items
+    items = {
+      { "socket", "credentials", setmetatable({}, { __index = function()
+          local fds = {}
+          for i = 1, 4000 do fds[i] = 0 end
+          items[2][3] = fds
+        end }) },
+      { "socket", "rights", { 0 } },
+    }
+    local ok, err = pcall(a.sendmsg, a, "x", items)
+    assert.is_false(ok)
+    assert.matches("changed while being encoded", err)
+    a:close()
+    b:close()
+  end)
 end)
