@@ -236,11 +236,15 @@ local function safefd(v)
   return v
 end
 
+-- Calls that could wait for ever (or fork) get bounded arguments; a few
+-- are never made: fork (the child would fuzz on), the loop's run and
+-- sleep, and sleep (they only wait).
 local SLOW = { ["lsock.tcp.connect"] = true, ["lsock.connectwait"] = true,
-               ["lsock.server.tcp"] = true, ["lsock.server.udp"] = true,
                ["lsock.loop.run"] = true, ["lsock.loop.sleep"] = true,
+               ["lsock.loop.wait"] = true, ["lsock.loop.suspend"] = true,
                ["lsock.select"] = true, ["lsock.fork"] = true,
-               ["lsock.wait"] = true }
+               ["lsock.wait"] = true, ["lsock.sleep"] = true }
+local NEVER_METHOD = { run = true, wait = true }
 
 local function methods(o)
   local mt = getmetatable(o)
@@ -309,13 +313,14 @@ local function check(name, ok, ...)
     local v = select(i, ...)
     if type(v) == "userdata" then
       local mt = getmetatable(v)
-      if mt and (mt.__name == "lsock.socket" or mt.__name == "lsock.signalfd") then
+      local kind = mt and type(mt.__name) == "string" and mt.__name
+      if kind and kind:find("^lsock%.") and kind ~= "lsock.sockaddr" then
         add(nb(v))
       elseif mt and mt.__name == "lsock.sockaddr" and #addrs < 64 then
         addrs[#addrs + 1] = v
       end
-    elseif type(v) == "table" and getmetatable(v) and v.socket then
-      pcall(function() nb(v:socket()) end)
+    elseif type(v) == "table" and getmetatable(v) then
+      pcall(function() v:settimeout(0) end)  -- streams, loop wrappers
       add(v)
     end
   end
@@ -336,6 +341,8 @@ local function call_module()
     -- Bounded: short timeouts, loopback only.
     if name == "lsock.connectwait" then a[2] = R(0, 1) / 100
     elseif name == "lsock.tcp.connect" then a[3] = { timeout = 0.01 }
+    elseif name == "lsock.select" then a[3] = 0
+    elseif name == "lsock.wait" then a[2] = "nohang"
     else return end
   end
   trace(name, a)
@@ -360,11 +367,17 @@ local function call_method()
   if m == "sendfile" and R(2) == 1 then a[1] = io.stdin end
   local name = (mt.__name or "table") .. ":" .. m
   if name == "lsock.signalfd:read" then a[1] = pick { 0, 0.001, "x", 0 / 0 } end
+  if NEVER_METHOD[m] then
+    if m ~= "wait" or mt.__name ~= "lsock.poller" then return end
+    a[1] = pick { 0, -0.0, "x", 0 / 0 }  -- p:wait only without waiting
+  end
   trace(name, a)
   check(name, pcall(fn, self, table.unpack(a, 1, 5)))
   -- Restore the pool's invariants: non-blocking, no lingering close.
   if m == "settimeout" or m == "setblocking" or m == "setsockopt" then
-    if type(o) == "table" and o.socket then pcall(o.settimeout, o, 0) end
+    if type(o) == "table" then
+      pcall(function() o:settimeout(0) end)
+    end
     nb(o)
   end
 end
