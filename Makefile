@@ -116,7 +116,8 @@ fuzz-c: deps build/fuzz/parsers
 # Bounded load test (bench/load/): the coroutine server against
 # LOAD_CONNS concurrent connections and LOAD_MSGS checked messages, from the
 # Lua client and the python3 client.  `make load` is the full run (10,000
-# connections, 1,000,000 messages); `make load-short` the CI one.
+# connections, 1,000,000 messages; under a minute here, so CI runs it);
+# `make load-short` a quick one.
 LOAD_CONNS ?= 10000
 LOAD_MSGS  ?= 1000000
 load: deps all
