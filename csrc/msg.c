@@ -490,7 +490,8 @@ static int meth_recvmmsg(lua_State *L) {
   Scratch *sc;
   double dl = -1;
   luaL_argcheck(L, cnt >= 1 && cnt <= MAX_BATCH, 2, "count out of range");
-  luaL_argcheck(L, n >= 0 && (size_t)n * (size_t)cnt <= MAX_BATCH_BYTES, 3,
+  /* divide, not multiply: a huge n times cnt wraps round to a small size */
+  luaL_argcheck(L, n >= 0 && (size_t)n <= MAX_BATCH_BYTES / (size_t)cnt, 3,
                 "size out of range");
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
                                    + sizeof *iov + sizeof *names
