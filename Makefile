@@ -160,3 +160,21 @@ bench-lines: deps all build/bench/lines_fgets
 	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  python3 bench/lines.py $(BENCH_ARGS)
+
+# Issue 5's benchmark: echo servers (C epoll, lsock, LuaSocket, luv,
+# cqueues) under C = 100, 2000 and 10000 request/response connections from
+# a C load generator; ulimit -n is raised only in the processes it starts.
+.PHONY: bench-servers
+build/bench/loadgen: bench/loadgen.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $<
+
+build/bench/echo_epoll: bench/echo_epoll.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $<
+
+bench-servers: deps all build/bench/loadgen build/bench/echo_epoll
+	@for p in lua-socket lua-luv lua-cqueues; do \
+	  dpkg -s $$p >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq $$p; done
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  python3 bench/servers.py $(BENCH_ARGS)

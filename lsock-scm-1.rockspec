@@ -30,6 +30,8 @@ build = {
         "csrc/msg.c",
         "csrc/names.c",
         "csrc/options.c",
+        "csrc/poll.c",
+        "csrc/proc.c",
         "csrc/sendfile.c",
         "csrc/sigio.c",
         "csrc/socket.c",
@@ -42,5 +44,7 @@ build = {
     ["lsock.unix"] = "lua/lsock/unix.lua",
     ["lsock.multicast"] = "lua/lsock/multicast.lua",
     ["lsock.stream"] = "lua/lsock/stream.lua",
+    ["lsock.loop"] = "lua/lsock/loop.lua",
+    ["lsock.server"] = "lua/lsock/server.lua",
   },
 }

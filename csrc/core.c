@@ -266,6 +266,8 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_checksum(L);
   lsockI_open_sendfile(L);
   lsockI_open_sigio(L);
+  lsockI_open_poll(L);
+  lsockI_open_proc(L);
   lua_pushliteral(L, "lsock 0.1");
   lua_setfield(L, -2, "_VERSION");
   return 1;

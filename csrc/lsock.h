@@ -146,4 +146,10 @@ void lsockI_open_checksum(lua_State *L);
 void lsockI_open_sendfile(lua_State *L);
 void lsockI_open_sigio(lua_State *L);
 
+/* poll.c: select, the poller and sleep */
+void lsockI_open_poll(lua_State *L);
+
+/* proc.c: fork, wait and strerror */
+void lsockI_open_proc(lua_State *L);
+
 #endif

@@ -113,6 +113,7 @@ print(("PING %s (%s): %d data bytes%s"):format(host, dest.host, #payload,
                                                dgram and " (ping socket)" or ""))
 local received = 0
 for seq = 1, count do
+  local t0 = lsock.monotime()
   local ok, msg = sock:sendto(request(seq), dest)
   if not ok then
     io.stderr:write("ping: sendto: ", msg, "\n")
@@ -125,7 +126,10 @@ for seq = 1, count do
     local ttl = v6 and find(anc, lsock.IPPROTO_IPV6, lsock.IPV6_HOPLIMIT)
                     or find(anc, lsock.IPPROTO_IP, lsock.IP_TTL)
     local rx = find(anc, lsock.SOL_SOCKET, lsock.SCM_TIMESTAMPING)
-    local time = (sent and rx) and ("%.3f ms"):format((rx[1] - sent) * 1000) or "?"
+    -- The kernel's stamps when both came (the transmit one can lag behind
+    -- on a busy machine), else the process's own clock around the exchange.
+    local rtt = (sent and rx) and rx[1] - sent or lsock.monotime() - t0
+    local time = ("%.3f ms"):format(rtt * 1000)
     print(("%d bytes from %s: icmp_seq=%d ttl=%s time=%s"):format(
       #icmp, from.host, seq, tostring(ttl), time))
   else

@@ -1,0 +1,703 @@
+/*
+** Waiting on many descriptors: lsock.select on poll() (no FD_SETSIZE
+** limit) and lsock.poller, a reusable readiness set on epoll (poll()
+** where epoll is missing, or when asked).  One idea: the poller keeps its
+** objects in a registry keyed by descriptor number, and each kernel
+** registration carries that number and a generation, so an event from an
+** older registration, or for an object closed since, is never reported.
+*/
+#include "compat.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/epoll.h>
+#define LSOCK_HAVE_EPOLL 1
+#endif
+
+#include "lsock.h"
+
+#define LSOCK_POLLER  "lsock.poller"
+
+/* Interest and results, as the strings "r", "w", "h" spell them. */
+#define EV_R  1
+#define EV_W  2
+#define EV_H  4
+
+/* How a registered object tells that it has been closed since. */
+enum { KIND_FD, KIND_SOCK, KIND_FILE, KIND_OBJ };
+
+enum { B_POLL, B_EPOLL };
+
+/* One per descriptor number; gen == 0: nothing registered. */
+typedef struct Slot {
+  unsigned gen;
+  int pidx;             /* poll backend: index in pfds */
+  unsigned char want;   /* EV_R | EV_W */
+  unsigned char kind;
+} Slot;
+
+/* An event the last wait returned, not yet handed to the iterator. */
+typedef struct Ready {
+  int fd;
+  unsigned gen;
+  int ev;
+} Ready;
+
+/* epfd == -1: closed (the poll backend keeps -2 while open). */
+typedef struct Poller {
+  int epfd, backend;
+  unsigned gen;              /* the last generation given out */
+  Slot *slots;
+  int nslots;
+  int count;                 /* registered descriptors, stale ones too */
+  int adds;                  /* registrations since the last sweep */
+  int sweepat;               /* sweep when adds reaches this */
+  Ready *ready;
+  int nready, cursor, readycap;
+  void *kevs;                /* epoll backend: struct epoll_event[] */
+  int kevcap;
+  struct pollfd *pfds;       /* poll backend */
+  int npfds, pfdcap;
+} Poller;
+
+/* The registry: user values of the poller userdata. */
+#define UV_OBJS  1
+#define UV_DATA  2
+
+static const char *const evnames[] = {
+  "", "r", "w", "rw", "h", "rh", "wh", "rwh"
+};
+
+
+/* Helpers ----------------------------------------------------------------- */
+
+/* Seconds at 'arg' (nil or negative: forever) to a poll() timeout. */
+static double checkseconds(lua_State *L, int arg) {
+  double t;
+  if (lua_isnoneornil(L, arg)) return -1;
+  t = luaL_checknumber(L, arg);
+  luaL_argcheck(L, t == t, arg, "timeout is NaN");
+  return t < 0 || t == HUGE_VAL ? -1 : t;
+}
+
+/* Milliseconds left until 'deadline' (< 0: forever), rounded up so that
+** a wait never returns before its time. */
+static int msleft(double deadline) {
+  double left;
+  if (deadline < 0) return -1;
+  left = deadline - lsockI_now();
+  if (left <= 0) return 0;
+  return left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000.0 + 0.999);
+}
+
+static void *grow(lua_State *L, void *p, int *cap, int need, size_t size) {
+  int n = *cap ? *cap : 16;
+  void *q;
+  while (n < need) {
+    if (n > INT_MAX / 2) luaL_error(L, "too many descriptors");
+    n *= 2;
+  }
+  q = realloc(p, (size_t)n * size);
+  if (q == NULL) luaL_error(L, "not enough memory");
+  *cap = n;
+  return q;
+}
+
+/* Raises "bad argument #arg (entry N: msg)" for table entries (entry >
+** 0) or "bad argument #arg (msg)". */
+static int badentry(lua_State *L, int arg, lua_Integer entry,
+                    const char *msg) {
+  if (entry > 0) msg = lua_pushfstring(L, "entry %I: %s", entry, msg);
+  return luaL_argerror(L, arg, msg);
+}
+
+/* The descriptor of anything select and the poller accept: an integer, a
+** socket, a Lua file or an object with a fileno method.  Misuse raises,
+** naming the argument and, for tables, the entry. */
+static int getfd(lua_State *L, int idx, int arg, lua_Integer entry,
+                 int *kind) {
+  Sock *s;
+  luaL_Stream *f;
+  lua_Integer n;
+  int isnum, t, top = lua_gettop(L);
+  idx = lua_absindex(L, idx);
+  t = lua_type(L, idx);
+  if (t == LUA_TNUMBER) {
+    n = lua_tointegerx(L, idx, &isnum);
+    *kind = KIND_FD;
+    if (!isnum || n < 0 || n > INT_MAX)
+      return badentry(L, arg, entry, "invalid descriptor");
+    return (int)n;
+  }
+  if ((s = lsockI_testsock(L, idx)) != NULL) {
+    *kind = KIND_SOCK;
+    if (s->fd < 0)
+      return badentry(L, arg, entry, "attempt to use a closed socket");
+    return s->fd;
+  }
+  if ((f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE)) != NULL) {
+    *kind = KIND_FILE;
+    if (f->closef == NULL)
+      return badentry(L, arg, entry, "attempt to use a closed file");
+    return fileno(f->f);
+  }
+  *kind = KIND_OBJ;
+  /* Only tables and userdata with an __index can have a fileno method:
+  ** indexing anything else would raise a less helpful error. */
+  if (t == LUA_TTABLE || (t == LUA_TUSERDATA
+      && luaL_getmetafield(L, idx, "__index") != LUA_TNIL)) {
+    lua_settop(L, top);
+    if (lua_getfield(L, idx, "fileno") != LUA_TNIL) {
+      lua_pushvalue(L, idx);
+      lua_call(L, 1, 1);
+      n = lua_tointegerx(L, -1, &isnum);
+      lua_settop(L, top);
+      if (!isnum || n < 0 || n > INT_MAX)
+        return badentry(L, arg, entry, "fileno() gave no descriptor");
+      return (int)n;
+    }
+  }
+  lua_settop(L, top);
+  return badentry(L, arg, entry, lua_pushfstring(L, "socket, file, "
+                  "descriptor or object with fileno expected, got %s",
+                  luaL_typename(L, idx)));
+}
+
+/* Is the object at idx, registered as fd of 'kind', closed since? */
+static int isstale(lua_State *L, int idx, int fd, int kind) {
+  if (kind == KIND_SOCK) {
+    const Sock *s = (const Sock *)lua_touserdata(L, idx);
+    return s == NULL || s->fd != fd;
+  }
+  if (kind == KIND_FILE) {
+    luaL_Stream *f = (luaL_Stream *)lua_touserdata(L, idx);
+    return f == NULL || f->closef == NULL || fileno(f->f) != fd;
+  }
+  return 0;
+}
+
+/* The events argument: a non-empty string of 'r' and 'w'. */
+static int checkevents(lua_State *L, int arg) {
+  size_t len, i;
+  const char *s = luaL_checklstring(L, arg, &len);
+  int ev = 0;
+  for (i = 0; i < len; i++) {
+    if (s[i] == 'r') ev |= EV_R;
+    else if (s[i] == 'w') ev |= EV_W;
+    else ev = 0, i = len;
+  }
+  if (ev == 0)
+    luaL_argerror(L, arg, "events must be \"r\", \"w\" or \"rw\"");
+  return ev;
+}
+
+static int pushtrue(lua_State *L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+
+/* select ----------------------------------------------------------------- */
+
+/* Adds the entries of the table at arg to pfds (from *n on).  A reader
+** whose object says dirty() (it holds buffered data, as LuaSocket's do) is
+** ready at once: its fd is stored negated, so that poll skips it. */
+static void collect(lua_State *L, int arg, struct pollfd *pfds, int *n,
+                    short events, int *dirty) {
+  lua_Integer i, len;
+  if (lua_isnoneornil(L, arg)) return;
+  len = luaL_len(L, arg);
+  for (i = 1; i <= len; i++) {
+    int kind, fd;
+    lua_geti(L, arg, i);
+    fd = getfd(L, -1, arg, i, &kind);
+    pfds[*n].fd = fd;
+    pfds[*n].events = events;
+    if (kind == KIND_OBJ && events == POLLIN) {
+      if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
+        lua_pushvalue(L, -2);
+        lua_call(L, 1, 1);
+        if (lua_toboolean(L, -1)) {
+          pfds[*n].fd = -1 - fd;
+          *dirty = 1;
+        }
+      }
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    (*n)++;
+  }
+}
+
+/* The ready entries of the table at arg, in order, into a new table:
+** array part, plus entry = true for every entry that is not a number. */
+static void results(lua_State *L, int arg, struct pollfd *pfds, int *n,
+                    short mask) {
+  lua_Integer i, len, k = 0;
+  lua_newtable(L);
+  if (lua_isnoneornil(L, arg)) return;
+  len = luaL_len(L, arg);
+  for (i = 1; i <= len; i++, (*n)++) {
+    if (!(pfds[*n].revents & mask)) continue;
+    lua_geti(L, arg, i);
+    if (lua_type(L, -1) != LUA_TNUMBER) {
+      lua_pushvalue(L, -1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, -4);
+    }
+    lua_rawseti(L, -2, ++k);
+  }
+}
+
+/* lsock.select(readers, writers [, timeout]) -> readers, writers */
+static int lsock_select(lua_State *L) {
+  lua_Integer nr = 0, nw = 0;
+  struct pollfd *pfds;
+  double timeout = checkseconds(L, 3), deadline;
+  int n = 0, i, r, dirty = 0;
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    nr = luaL_len(L, 1);
+  }
+  if (!lua_isnoneornil(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    nw = luaL_len(L, 2);
+  }
+  luaL_argcheck(L, nr >= 0 && nw >= 0 && nr + nw < INT_MAX / 64, 1,
+                "too many entries");
+  lua_settop(L, 3);
+  /* A userdata for scratch: freed by the collector if anything raises. */
+  pfds = (struct pollfd *)lua_newuserdatauv(L,
+           (size_t)(nr + nw + 1) * sizeof *pfds, 0);
+  collect(L, 1, pfds, &n, POLLIN, &dirty);
+  collect(L, 2, pfds, &n, POLLOUT, &dirty);
+  /* Buffered data is ready now: then only look, without waiting. */
+  deadline = dirty ? 0 : timeout < 0 ? -1 : lsockI_now() + timeout;
+  do r = poll(pfds, (nfds_t)n, msleft(deadline));
+  while (r == -1 && errno == EINTR);
+  if (r == -1) return lsockI_fail(L, errno);
+  for (i = 0; i < n; i++) {
+    if (pfds[i].revents & POLLNVAL) return lsockI_fail(L, EBADF);
+    if (pfds[i].fd < 0) pfds[i].revents = POLLIN;
+  }
+  /* Errors and hang-ups count as ready: the next call reports them. */
+  n = 0;
+  results(L, 1, pfds, &n, POLLIN | POLLHUP | POLLERR);
+  results(L, 2, pfds, &n, POLLOUT | POLLHUP | POLLERR);
+  return 2;
+}
+
+/* lsock.sleep(seconds): block the whole process that long. */
+static int lsock_sleep(lua_State *L) {
+  double t = luaL_checknumber(L, 1), deadline = lsockI_now() + t;
+  luaL_argcheck(L, t == t && t >= 0 && t != HUGE_VAL, 1,
+                "seconds must be a finite number >= 0");
+  while (poll(NULL, 0, msleft(deadline)) == -1 && errno == EINTR) {}
+  return pushtrue(L);
+}
+
+
+/* The poller: kernel side ---------------------------------------------- */
+
+#ifdef LSOCK_HAVE_EPOLL
+static int epollctl(Poller *p, int op, int fd, int want, unsigned gen) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = ((want & EV_R) ? EPOLLIN : 0) | ((want & EV_W) ? EPOLLOUT : 0);
+  ev.data.u64 = (uint64_t)(unsigned)fd | ((uint64_t)gen << 32);
+  return epoll_ctl(p->epfd, op, fd, &ev) == -1 ? errno : 0;
+}
+#endif
+
+static short pollevents(int want) {
+  return (short)(((want & EV_R) ? POLLIN : 0) | ((want & EV_W) ? POLLOUT : 0));
+}
+
+/* Tell the kernel (or the pollfd array): op is 'a'dd, 'm'odify or
+** 'd'elete.  Returns 0 or an errno. */
+static int ctl(lua_State *L, Poller *p, int op, int fd) {
+  Slot *sl = &p->slots[fd];
+#ifdef LSOCK_HAVE_EPOLL
+  if (p->backend == B_EPOLL)
+    return epollctl(p, op == 'a' ? EPOLL_CTL_ADD : op == 'm' ? EPOLL_CTL_MOD
+                    : EPOLL_CTL_DEL, fd, sl->want, sl->gen);
+#endif
+  if (op == 'a') {
+    if (p->npfds == p->pfdcap)
+      p->pfds = (struct pollfd *)grow(L, p->pfds, &p->pfdcap, p->npfds + 1,
+                                      sizeof *p->pfds);
+    sl->pidx = p->npfds++;
+    p->pfds[sl->pidx].fd = fd;
+    p->pfds[sl->pidx].revents = 0;
+  }
+  else if (op == 'd') {
+    /* The last entry fills the hole, so the array stays dense. */
+    struct pollfd *last = &p->pfds[--p->npfds];
+    p->pfds[sl->pidx] = *last;
+    p->slots[last->fd].pidx = sl->pidx;
+    return 0;
+  }
+  p->pfds[sl->pidx].events = pollevents(sl->want);
+  return 0;
+}
+
+/* Waits and fills p->ready.  Returns 0 or an errno. */
+static int kwait(lua_State *L, Poller *p, double deadline) {
+  int n, i, err = 0;
+  p->nready = p->cursor = 0;
+#ifdef LSOCK_HAVE_EPOLL
+  if (p->backend == B_EPOLL) {
+    /* One buffer of kernel events and one of results, sized by the
+    ** registrations (more events are simply left for the next wait). */
+    int want = p->count < 16 ? 16 : p->count > 4096 ? 4096 : p->count;
+    struct epoll_event *evs;
+    if (p->kevcap < want)
+      p->kevs = grow(L, p->kevs, &p->kevcap, want, sizeof *evs);
+    if (p->readycap < p->kevcap)
+      p->ready = (Ready *)grow(L, p->ready, &p->readycap, p->kevcap,
+                               sizeof *p->ready);
+    evs = (struct epoll_event *)p->kevs;
+    do n = epoll_wait(p->epfd, evs, p->kevcap, msleft(deadline));
+    while (n == -1 && (err = errno) == EINTR);
+    if (n == -1) return err;
+    for (i = 0; i < n; i++) {
+      Ready *r = &p->ready[i];
+      uint32_t e = evs[i].events;
+      r->fd = (int)(evs[i].data.u64 & 0xffffffffu);
+      r->gen = (unsigned)(evs[i].data.u64 >> 32);
+      r->ev = ((e & EPOLLIN) ? EV_R : 0) | ((e & EPOLLOUT) ? EV_W : 0)
+              | ((e & (EPOLLHUP | EPOLLERR)) ? EV_H : 0);
+    }
+    p->nready = n;
+    return 0;
+  }
+#endif
+  do n = poll(p->pfds, (nfds_t)p->npfds, msleft(deadline));
+  while (n == -1 && (err = errno) == EINTR);
+  if (n == -1) return err;
+  if (p->readycap < n)
+    p->ready = (Ready *)grow(L, p->ready, &p->readycap, n, sizeof *p->ready);
+  for (i = 0; i < p->npfds && p->nready < n; i++) {
+    struct pollfd *pf = &p->pfds[i];
+    Ready *r;
+    if (pf->revents == 0) continue;
+    r = &p->ready[p->nready++];
+    r->fd = pf->fd;
+    r->gen = p->slots[pf->fd].gen;
+    r->ev = ((pf->revents & POLLIN) ? EV_R : 0)
+            | ((pf->revents & POLLOUT) ? EV_W : 0)
+            | ((pf->revents & (POLLHUP | POLLERR | POLLNVAL)) ? EV_H : 0);
+  }
+  return 0;
+}
+
+
+/* The poller: registry --------------------------------------------------- */
+
+static Poller *checkpoller(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, LSOCK_POLLER);
+  if (p->epfd == -1) luaL_argerror(L, 1, "attempt to use a closed poller");
+  return p;
+}
+
+/* Forget fd in the registry (the kernel side is the caller's). */
+static void drop(lua_State *L, Poller *p, int fd) {
+  p->slots[fd].gen = 0;
+  p->count--;
+  lua_getiuservalue(L, 1, UV_OBJS);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, fd);
+  lua_getiuservalue(L, 1, UV_DATA);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, fd);
+  lua_pop(L, 2);
+}
+
+/* Unregister fd whose object was closed.  With epoll the kernel dropped
+** it when the file closed; if the descriptor number is in use again, DEL
+** fails harmlessly, since that file was never registered here. */
+static void dropstale(lua_State *L, Poller *p, int fd) {
+  int saved = errno;
+  ctl(L, p, 'd', fd);
+  errno = saved;
+  drop(L, p, fd);
+}
+
+/* Is fd registered to an object that is still open?  Drops it if not. */
+static int islive(lua_State *L, Poller *p, int fd) {
+  int stale;
+  if (fd >= p->nslots || p->slots[fd].gen == 0) return 0;
+  lua_getiuservalue(L, 1, UV_OBJS);
+  lua_rawgeti(L, -1, fd);
+  stale = isstale(L, -1, fd, p->slots[fd].kind);
+  lua_pop(L, 2);
+  if (stale) dropstale(L, p, fd);
+  return !stale;
+}
+
+/* Drops every registration whose object was closed.  add() calls it once
+** the registrations since the last sweep are as many as the sweep left
+** (and at least 64), so its cost per add stays constant. */
+static void sweep(lua_State *L, Poller *p) {
+  int fd;
+  p->adds = 0;
+  for (fd = 0; fd < p->nslots; fd++)
+    if (p->slots[fd].gen != 0) islive(L, p, fd);
+  p->sweepat = p->count > 64 ? p->count : 64;
+}
+
+/* Is the object at idx a closed socket or file?  For the poller those
+** are not registered any more, rather than a misuse. */
+static int isclosed(lua_State *L, int idx) {
+  const Sock *s = lsockI_testsock(L, idx);
+  const luaL_Stream *f;
+  if (s) return s->fd < 0;
+  f = (const luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE);
+  return f && f->closef == NULL;
+}
+
+/* add/modify: the object at 2, events at 3, data at 4. */
+static int doadd(lua_State *L, int modify) {
+  Poller *p = checkpoller(L);
+  int kind, fd, err, want, hasdata = !lua_isnone(L, 4);
+  Slot *sl;
+  lua_settop(L, 4);  /* absent data: nil at 4 */
+  if (modify && isclosed(L, 2)) {
+    checkevents(L, 3);
+    return lsockI_fail(L, ENOENT);
+  }
+  fd = getfd(L, 2, 2, 0, &kind);
+  want = checkevents(L, 3);
+  if (fd >= p->nslots) {
+    int old = p->nslots;
+    p->slots = (Slot *)grow(L, p->slots, &p->nslots, fd + 1, sizeof *sl);
+    memset(p->slots + old, 0, (size_t)(p->nslots - old) * sizeof *sl);
+  }
+  sl = &p->slots[fd];
+  if (!modify) {
+    if (islive(L, p, fd)) return lsockI_fail(L, EEXIST);
+    if (++p->adds >= p->sweepat) sweep(L, p);
+    sl->want = (unsigned char)want;
+    sl->kind = (unsigned char)kind;
+    sl->gen = ++p->gen ? p->gen : ++p->gen;  /* never 0 */
+    if ((err = ctl(L, p, 'a', fd)) != 0) {
+      sl->gen = 0;
+      return lsockI_fail(L, err);
+    }
+    p->count++;
+    lua_getiuservalue(L, 1, UV_OBJS);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, fd);
+  }
+  else {
+    unsigned char old = sl->want;
+    if (!islive(L, p, fd)) return lsockI_fail(L, ENOENT);
+    sl->want = (unsigned char)want;
+    if (want != old && (err = ctl(L, p, 'm', fd)) != 0) {
+      sl->want = old;
+      return lsockI_fail(L, err);
+    }
+    if (!hasdata) return pushtrue(L);  /* keeps the old data */
+  }
+  lua_getiuservalue(L, 1, UV_DATA);
+  lua_pushvalue(L, 4);
+  lua_rawseti(L, -2, fd);
+  return pushtrue(L);
+}
+
+
+/* The poller: methods ---------------------------------------------------- */
+
+/* p:add(obj, events [, data]) */
+static int meth_add(lua_State *L) {
+  return doadd(L, 0);
+}
+
+/* p:modify(obj, events [, data]): without data the old data stays; a
+** closed object is not registered any more: nil, msg, ENOENT. */
+static int meth_modify(lua_State *L) {
+  return doadd(L, 1);
+}
+
+/* p:remove(obj): a closed socket or file is already gone: true. */
+static int meth_remove(lua_State *L) {
+  Poller *p = checkpoller(L);
+  int kind, fd, err;
+  if (isclosed(L, 2)) {
+    sweep(L, p);
+    return pushtrue(L);
+  }
+  fd = getfd(L, 2, 2, 0, &kind);
+  if (!islive(L, p, fd)) return lsockI_fail(L, ENOENT);
+  err = ctl(L, p, 'd', fd);
+  drop(L, p, fd);
+  return err ? lsockI_fail(L, err) : pushtrue(L);
+}
+
+/* The iterator of p:wait: (p, _) -> obj, events, data, skipping events of
+** registrations removed, replaced or closed since the wait. */
+static int pollerstep(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, LSOCK_POLLER);
+  while (p->epfd != -1 && p->cursor < p->nready) {
+    Ready r = p->ready[p->cursor++];
+    const Slot *sl;
+    int ev;
+    if (r.fd >= p->nslots) continue;
+    sl = &p->slots[r.fd];
+    ev = r.ev & (sl->want | EV_H);
+    if (sl->gen != r.gen || ev == 0) continue;
+    lua_settop(L, 1);
+    lua_getiuservalue(L, 1, UV_OBJS);
+    lua_rawgeti(L, 2, r.fd);
+    if (isstale(L, 3, r.fd, sl->kind)) {
+      dropstale(L, p, r.fd);
+      continue;
+    }
+    lua_pushstring(L, evnames[ev]);
+    lua_getiuservalue(L, 1, UV_DATA);
+    lua_rawgeti(L, 5, r.fd);
+    lua_remove(L, 5);
+    return 3;
+  }
+  return 0;
+}
+
+/* p:wait([timeout]) -> iterator over obj, events, data */
+static int meth_wait(lua_State *L) {
+  Poller *p = checkpoller(L);
+  double t = checkseconds(L, 2);
+  int err = kwait(L, p, t < 0 ? -1 : lsockI_now() + t);
+  if (err) return lsockI_fail(L, err);
+  lua_pushcfunction(L, pollerstep);
+  lua_pushvalue(L, 1);
+  return 2;
+}
+
+static int meth_backend(lua_State *L) {
+  Poller *p = checkpoller(L);
+  lua_pushstring(L, p->backend == B_EPOLL ? "epoll" : "poll");
+  return 1;
+}
+
+/* #p: the registrations whose objects are still open. */
+static int meth_len(lua_State *L) {
+  Poller *p = checkpoller(L);
+  sweep(L, p);
+  lua_pushinteger(L, p->count);
+  return 1;
+}
+
+static int release(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, LSOCK_POLLER);
+  int fd = p->epfd;
+  p->epfd = -1;
+  if (fd >= 0) close(fd);  /* Linux: gone even after EINTR */
+  free(p->slots);
+  free(p->ready);
+  free(p->kevs);
+  free(p->pfds);
+  p->slots = NULL;
+  p->ready = NULL;
+  p->kevs = NULL;
+  p->pfds = NULL;
+  p->nslots = p->readycap = p->kevcap = p->pfdcap = 0;
+  p->count = p->nready = p->cursor = p->npfds = 0;
+  /* Let go of every registered object and datum. */
+  lua_newtable(L);
+  lua_setiuservalue(L, 1, UV_OBJS);
+  lua_newtable(L);
+  lua_setiuservalue(L, 1, UV_DATA);
+  return 0;
+}
+
+/* p:close(): true; closing twice is harmless. */
+static int meth_close(lua_State *L) {
+  release(L);
+  return pushtrue(L);
+}
+
+static int meth_tostring(lua_State *L) {
+  Poller *p = (Poller *)luaL_checkudata(L, 1, LSOCK_POLLER);
+  if (p->epfd == -1) lua_pushliteral(L, "lsock.poller(closed)");
+  else lua_pushfstring(L, "lsock.poller(%s, %d registered)",
+                       p->backend == B_EPOLL ? "epoll" : "poll", p->count);
+  return 1;
+}
+
+/* lsock.poller(["epoll" | "poll"]) */
+static int lsock_poller(lua_State *L) {
+  static const char *const names[] = {"poll", "epoll", NULL};
+#ifdef LSOCK_HAVE_EPOLL
+  int backend = luaL_checkoption(L, 1, "epoll", names);
+#else
+  int backend = luaL_checkoption(L, 1, "poll", names);
+#endif
+  Poller *p = (Poller *)lua_newuserdatauv(L, sizeof *p, 2);
+  memset(p, 0, sizeof *p);
+  p->epfd = -1;
+  p->sweepat = 64;
+  p->backend = backend;
+  luaL_setmetatable(L, LSOCK_POLLER);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, UV_OBJS);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, UV_DATA);
+#ifdef LSOCK_HAVE_EPOLL
+  if (backend == B_EPOLL) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    if (fd == -1) return lsockI_fail(L, errno);
+    p->epfd = fd;
+    return 1;
+  }
+#else
+  if (backend == B_EPOLL) return lsockI_fail(L, ENOSYS);
+#endif
+  p->epfd = -2;  /* open, with no kernel object */
+  return 1;
+}
+
+
+/* Registration ---------------------------------------------------------- */
+
+static const luaL_Reg methods[] = {
+  {"add", meth_add},
+  {"modify", meth_modify},
+  {"remove", meth_remove},
+  {"wait", meth_wait},
+  {"backend", meth_backend},
+  {"close", meth_close},
+  {NULL, NULL}
+};
+
+static const luaL_Reg metamethods[] = {
+  {"__gc", release},
+  {"__close", release},
+  {"__len", meth_len},
+  {"__tostring", meth_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg funcs[] = {
+  {"select", lsock_select},
+  {"poller", lsock_poller},
+  {"sleep", lsock_sleep},
+  {NULL, NULL}
+};
+
+/* Called with the module table on top. */
+void lsockI_open_poll(lua_State *L) {
+  luaL_newmetatable(L, LSOCK_POLLER);
+  luaL_setfuncs(L, metamethods, 0);
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "__index");  /* mt.__index = methods */
+  lua_pop(L, 1);
+  luaL_setfuncs(L, funcs, 0);
+}
