@@ -314,6 +314,38 @@ for _ in range(2):
     c:close()
   end)
 
+  it("a forked child that crashes: EOF or reset for its peer, signaled for wait",
+     function()
+    -- The child never returns into busted: it crashes or exits.
+    local l = assert(lsock.socket("inet", "stream"))
+    assert(l:bind("127.0.0.1", 0))
+    assert(l:listen(4))
+    l:settimeout(10)
+    local pid = assert(lsock.fork())
+    if pid == 0 then
+      local c = lsock.socket("inet", "stream")
+      if c and c:connect(l:getsockname()) and c:sendall("hello") then
+        c:recv(5)
+        local f = io.open("/proc/self/stat")
+        local me = f and f:read("n")
+        if me then os.execute("kill -SEGV " .. me) end
+      end
+      os.exit(3)
+    end
+    local s = assert(l:accept())
+    s:settimeout(10)
+    assert.equal("hello", s:recv(5))
+    assert(s:sendall("12345" .. "unread"))
+    local d, msg, e = s:recv(10)
+    assert.is_true(d == "" or e == E.ECONNRESET, msg)
+    local wpid, how, sig = lsock.wait(pid)
+    assert.equal(pid, wpid)
+    assert.equal("signaled", how)
+    assert.is_true(sig == 11 or (os.getenv("LD_PRELOAD") and sig == 6))
+    s:close()
+    l:close()
+  end)
+
   it("a child that crashes: its peer sees EOF or a reset, not a hang", function()
     local l = assert(lsock.socket("inet", "stream"))
     assert(l:bind("127.0.0.1", 0))
