@@ -11,7 +11,7 @@ msgs=${2:-1000000}
 maxsize=${3:-1024}
 ulimit -n $(( conns * 2 + 64 > 20000 ? 20000 : conns * 2 + 64 )) 2>/dev/null || true
 dir=$(mktemp -d)
-trap 'kill $(cat "$dir"/pid 2>/dev/null) 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $(cat "$dir"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
 status=0
 for client in lua python; do
   timeout 600 lua5.4 bench/load/server.lua "$conns" > "$dir/server" 2>&1 &
