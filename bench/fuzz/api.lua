@@ -404,14 +404,20 @@ end
 
 local t0 = os.clock()
 local step = math.max(1, CALLS // 10)
-for i = 1, CALLS do
-  if i % REBUILD == 1 then rebuild() end
+-- Until CALLS calls were made (a draw of a call never made, such as
+-- fork, does not count), rebuilding the pool every REBUILD draws.
+local draws, nextreport = 0, step
+while stats.calls < CALLS do
+  draws = draws + 1
+  if draws % REBUILD == 1 then rebuild() end
   local k = R(10)
   if k <= 4 then call_module()
   elseif k <= 9 then call_method()
   else call_addr() end
-  if i % step == 0 then
-    io.stderr:write(("fuzz: %d calls, %.0f s cpu\n"):format(i, os.clock() - t0))
+  if stats.calls >= nextreport then
+    io.stderr:write(("fuzz: %d calls, %.0f s cpu\n"):format(stats.calls,
+                                                           os.clock() - t0))
+    nextreport = nextreport + step
   end
 end
 closeall()
