@@ -10,12 +10,13 @@ SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
-            netcat-openbsd iproute2 lua-socket
+            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan lint deps clean doc-options bench bench-quick \
-        bench-lines bench-udp doc doc-index guide
+.PHONY: all demo test test-asan test-valgrind lint deps clean \
+        fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
+        guide bench bench-quick bench-lines bench-udp
 
 all: build/lsock/core.so
 
@@ -68,6 +69,65 @@ test-asan: deps build-asan/lsock/core.so
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	  sh spec/run.sh $(BUSTED)
+
+# memcheck over the whole suite in the busted process (children run
+# unchecked: they are examples and peers, and valgrind would slow them past
+# their timeouts).  Any memcheck error or definite leak fails the run.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+            --suppressions=$(CURDIR)/spec/valgrind.supp
+test-valgrind: deps all
+	@LSOCK_CPATH=./build/?.so LSOCK_VALGRIND=1 \
+	  LSOCK_WRAP="$(VALGRIND) $(LUA) $$(command -v busted)" \
+	  sh spec/run.sh
+
+
+# The seeded API fuzzer (bench/fuzz/api.lua) under the ASan+UBSan build,
+# in a fresh network namespace with only loopback up, so that random names
+# never reach a resolver and random addresses never leave the machine.
+# `make fuzz` is the long run; `make fuzz-short` the fixed-seed CI run.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED  ?= 1
+FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
+            LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LD_PRELOAD=$(ASAN_LIB) \
+            ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
+fuzz: deps build-asan/lsock/core.so
+	$(SUDO) unshare -n sh -c 'ip link set lo up && \
+	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED)'
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_CALLS=30000 FUZZ_SEED=9
+
+# libFuzzer over the pure C parsers (fuzz/parsers.c), built with clang
+# and ASan+UBSan, in a private network namespace; FUZZ_C_TIME seconds.
+FUZZ_C_TIME ?= 300
+build/fuzz/parsers: fuzz/parsers.c $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(@D)/corpus
+	clang -g -O1 -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $(LUA_INC) -o $@ fuzz/parsers.c $(SRCS) -llua5.4
+
+fuzz-c: deps build/fuzz/parsers
+	$(SUDO) unshare -n sh -c 'ip link set lo up && \
+	  build/fuzz/parsers -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
+	    -print_final_stats=1 build/fuzz/corpus'
+
+# Bounded load test (bench/load/): the coroutine server against
+# LOAD_CONNS concurrent connections and LOAD_MSGS checked messages, from the
+# Lua client and the python3 client.  `make load` is the full run (10,000
+# connections, 1,000,000 messages; under a minute here, so CI runs it);
+# `make load-short` a quick one.
+LOAD_CONNS ?= 10000
+LOAD_MSGS  ?= 1000000
+load: deps all
+	@if [ ! -f lua/lsock/server.lua ]; then \
+	  echo "load: lsock.server (issue 5) is not in this tree yet: not run"; \
+	else $(LUA_ENV) sh bench/load/run.sh $(LOAD_CONNS) $(LOAD_MSGS); fi
+
+load-short:
+	@$(MAKE) --no-print-directory load LOAD_CONNS=2000 LOAD_MSGS=100000
 
 lint: deps
 	luacheck lua spec examples bench tools

@@ -301,6 +301,11 @@ void *lsockI_encodecmsgs(lua_State *L, int arg, size_t *len) {
     k = itemkind(L, arg, i, &level, &type);
     lua_rawgeti(L, -1, 3);
     sz = datasize(L, k);
+    /* An __index met while encoding an earlier item may have changed
+    ** this one since pass 1: never write past what pass 1 sized. */
+    if (sz == (size_t)-1 || sz > 65536
+        || (size_t)((unsigned char *)c - buf) + CMSG_SPACE(sz) > total)
+      itemerror(L, arg, i, "ancillary array changed while being encoded");
     c->cmsg_level = level;
     c->cmsg_type = type;
     c->cmsg_len = CMSG_LEN(sz);

@@ -486,6 +486,10 @@ static int meth_sendmmsg(lua_State *L) {
     if ((r = lsockI_getaddr(L, 3, s, &one, &nargs)) != 0) return r;
   }
   flags = lsockI_checkflags(L, 3 + nargs, 0) | MSG_NOSIGNAL;
+  if (cnt == 0) {  /* nothing to send; and no scratch to memset */
+    lua_pushinteger(L, 0);
+    return 1;
+  }
   lua_settop(L, 3 + nargs);  /* scratch may push */
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
                                    + sizeof *iov + sizeof *addrs), &sc);
@@ -556,7 +560,8 @@ static int meth_recvmmsg(lua_State *L) {
   Scratch *sc;
   double dl = -1;
   luaL_argcheck(L, cnt >= 1 && cnt <= MAX_BATCH, 2, "count out of range");
-  luaL_argcheck(L, n >= 0 && (size_t)n * (size_t)cnt <= MAX_BATCH_BYTES, 3,
+  /* divide, not multiply: a huge n times cnt wraps round to a small size */
+  luaL_argcheck(L, n >= 0 && (size_t)n <= MAX_BATCH_BYTES / (size_t)cnt, 3,
                 "size out of range");
   msgs = (struct mmsghdr *)scratch(L, (size_t)cnt * (sizeof *msgs
                                    + sizeof *iov + sizeof *names

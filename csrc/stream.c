@@ -93,6 +93,7 @@ static int meth_append(lua_State *L) {
   Buf *b = checkbuf(L);
   size_t len, keep, live;
   const char *s = luaL_checklstring(L, 2, &len);
+  if (len == 0) return 0;  /* data may still be NULL: no memcpy */
   if (b->cap - b->end < len) {
     keep = b->mark != NOMARK ? b->mark : b->start;
     live = b->end - keep;
@@ -192,6 +193,7 @@ static int meth_gc(lua_State *L) {
   if (b->data != NULL) allocf(ud, b->data, b->cap, 0);
   b->data = NULL;
   b->cap = b->start = b->end = b->scan = 0;
+  b->mark = NOMARK;  /* a mark past the (now empty) end breaks append */
   return 0;
 }
 

@@ -10,7 +10,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # LSOCK_PRELOAD (make test-asan) is given to busted alone, so that the
 # shell tools here are not run under the leak checker.
-if [ -n "$LSOCK_PRELOAD" ]; then
+# LSOCK_WRAP (make test-valgrind) is a command put in front of busted.
+if [ -n "$LSOCK_WRAP" ]; then
+  $LSOCK_WRAP "$@" -o plainTerminal > "$log" 2>&1
+elif [ -n "$LSOCK_PRELOAD" ]; then
   LD_PRELOAD="$LSOCK_PRELOAD" "$@" -o plainTerminal > "$log" 2>&1
 else
   "$@" -o plainTerminal > "$log" 2>&1

@@ -1,0 +1,439 @@
+-- Seeded random API fuzzer: calls every public function and method of
+-- lsock (and the internal lsock.core._stream) with random argument kinds
+-- -- closed sockets, nil, huge integers, negative sizes, NaN, long
+-- strings, tables where strings go, wrong userdata -- and checks only that
+-- nothing crashes and that every failure is a Lua error or nil, msg[, errno].
+-- Usage: lua5.4 bench/fuzz/api.lua [calls [seed]]  (run it in a fresh
+-- network namespace, as `make fuzz` does: names never reach a resolver).
+local lsock = require "lsock"
+local core = require "lsock.core"
+
+local CALLS = math.tointeger(tonumber(arg[1] or "")) or 10000
+local SEED = math.tointeger(tonumber(arg[2] or "")) or 1
+math.randomseed(SEED)
+local R = math.random
+
+local TMP = os.tmpname()
+os.remove(TMP)
+assert(os.execute("mkdir -p " .. TMP))
+
+-- SIGIO ends a process by default: setasync(true) would let a datagram
+-- kill the run, so one signalfd holds it blocked throughout.
+local keepsig = assert(lsock.signalfd({ "io", "urg", "pipe" }))
+local keepfd = keepsig:fileno()
+
+local function pick(t) return t[R(#t)] end
+
+-- The pool: live, listening, connected and closed sockets, addresses,
+-- streams and signalfds.  Rebuilt every REBUILD calls so descriptors stay
+-- bounded.
+local pool, listeners, addrs = {}, {}, {}
+local REBUILD, MAXPOOL = 300, 48
+
+local function nb(s)
+  if lsock.socket and type(s) == "userdata" and getmetatable(s)
+      and getmetatable(s).__name == "lsock.socket" then
+    pcall(s.settimeout, s, 0)
+    pcall(s.setsockopt, s, "socket", "linger", { onoff = false, linger = 0 })
+  end
+  return s
+end
+
+local function add(o)
+  if o == nil then return end
+  if #pool >= MAXPOOL then
+    local i = R(#pool)
+    local old = pool[i]
+    if type(old) == "userdata" or type(old) == "table" then
+      pcall(function() old:close() end)
+    end
+    pool[i] = o
+  else
+    pool[#pool + 1] = o
+  end
+end
+
+local function closeall()
+  for _, o in ipairs(pool) do pcall(function() o:close() end) end
+  for _, o in ipairs(listeners) do pcall(function() o:close() end) end
+  pool, listeners, addrs = {}, {}, {}
+  collectgarbage()
+  os.execute("rm -f " .. TMP .. "/*")
+end
+
+local seq = 0
+local function rebuild()
+  closeall()
+  for _, fam in ipairs { "inet", "inet6" } do
+    local host = fam == "inet" and "127.0.0.1" or "::1"
+    local l = lsock.socket(fam, "stream")
+    if l and l:bind(host, 0) and l:listen(64) then
+      nb(l)
+      listeners[#listeners + 1] = l
+      local a = l:getsockname()
+      addrs[#addrs + 1] = a
+      for _ = 1, 2 do
+        local c = lsock.socket(fam, "stream")
+        c:connect(a)
+        add(nb(c))
+        local p = l:accept()
+        add(nb(p))
+      end
+      add(l)
+    end
+    local u = lsock.socket(fam, "dgram")
+    if u and u:bind(host, 0) then
+      addrs[#addrs + 1] = u:getsockname()
+      add(nb(u))
+    end
+  end
+  for _, ty in ipairs { "stream", "dgram", "seqpacket" } do
+    local a, b = lsock.socketpair("unix", ty)
+    add(nb(a))
+    add(nb(b))
+  end
+  seq = seq + 1
+  local path = TMP .. "/s" .. seq
+  local ul = lsock.socket("unix", "stream")
+  if ul:bind(path) and ul:listen() then
+    addrs[#addrs + 1] = lsock.addr(path)
+    listeners[#listeners + 1] = nb(ul)
+    add(ul)
+  end
+  local dead = lsock.socket("inet", "stream")
+  dead:close()
+  add(dead)
+  local a, b = lsock.socketpair("unix", "stream")
+  add(lsock.stream.wrap(nb(a)))
+  add(nb(b))
+  add(lsock.signalfd("usr1"))
+  addrs[#addrs + 1] = lsock.addr("\0lsockfuzz" .. seq)
+  addrs[#addrs + 1] = lsock.addr("224.0.0.1", 9)
+  for _, a2 in ipairs(addrs) do add(a2) end
+  add(core._stream.buffer(R(1, 4096)))
+end
+
+-- Argument generators ---------------------------------------------------
+
+local NAMES = {
+  "inet", "inet6", "unix", "unspec", "stream", "dgram", "raw", "seqpacket",
+  "tcp", "udp", "icmp", "icmpv6", "socket", "ip", "ipv6", "reuseaddr",
+  "reuseport", "linger", "rcvbuf", "sndbuf", "rcvtimeo", "sndtimeo",
+  "keepalive", "nodelay", "info", "peercred", "type", "domain", "error",
+  "add_membership", "drop_membership", "join_group", "multicast_if",
+  "multicast_ttl", "multicast_loop", "bindtodevice", "congestion", "ttl",
+  "tos", "v6only", "peek", "waitall", "dontwait", "oob", "peek waitall",
+  "trunc", "rd", "wr", "rdwr", "r", "w", "rw", "l", "L", "a", "n", "*l",
+  "*a", "full", "line", "no", "127.0.0.1", "::1", "localhost", "*", "",
+  "0.0.0.0", "::", "fe80::1%lo", "fe80::1%nosuchif", "::ffff:1.2.3.4",
+  "1.2.3", "256.1.1.1", "224.0.0.1", "ff02::1", "lo", "http", "80",
+  "65536", "-1", "int", "term", "usr1", "io", "SIGHUP", "nohang", "ip6",
+  "\0abstract", "/dev/null", "/nonexistent/dir/sock",
+}
+
+local function randbytes(n)
+  local t = {}
+  for i = 1, n do t[i] = string.char(R(0, 255)) end
+  return table.concat(t)
+end
+
+local INTS = {
+  0, 1, -1, 2, 3, 7, 8, 16, 64, 255, 256, 1024, 65535, 65536, -65536,
+  2147483647, -2147483648, 2147483648, 4294967295, 4294967296,
+  math.maxinteger, math.mininteger, math.maxinteger - 1, 1 << 40, -(1 << 40),
+  1 << 61, 1 << 62, 1 << 63, (1 << 32) + 1, 0x7fffffff00000000,
+}
+
+local FLOATS = { 0 / 0, 1 / 0, -1 / 0, 0.5, -0.5, 1e308, -1e308, 1e-300,
+                 -0.0, 2.0 ^ 63, 0.001, 3.0, 1e9 }
+
+local gen
+
+local function gentable(depth)
+  local k = R(10)
+  if k == 1 then return {} end
+  if k == 2 then return { onoff = gen(depth + 1), linger = gen(depth + 1) } end
+  if k == 3 then
+    return { multiaddr = gen(depth + 1), interface = gen(depth + 1),
+             sourceaddr = gen(depth + 1) }
+  end
+  if k == 4 then return { gen(depth + 1), gen(depth + 1) } end
+  if k == 5 then
+    local t = {}
+    for i = 1, R(0, 70) do t[i] = gen(depth + 1) end
+    return t
+  end
+  if k == 6 then
+    return { { gen(depth + 1), gen(depth + 1), gen(depth + 1) } }
+  end
+  if k == 7 then
+    return { family = gen(depth + 1), socktype = gen(depth + 1),
+             protocol = gen(depth + 1), flags = gen(depth + 1) }
+  end
+  if k == 8 then
+    return { timeout = gen(depth + 1), bind = gen(depth + 1),
+             connect = gen(depth + 1), type = gen(depth + 1),
+             family = gen(depth + 1), interface = gen(depth + 1),
+             localaddr = gen(depth + 1), reuseaddr = gen(depth + 1) }
+  end
+  if k == 9 then return setmetatable({}, { __index = function() error("x") end }) end
+  return { R(0, 3), pick(NAMES), "x" }
+end
+
+function gen(depth)
+  depth = depth or 0
+  local k = R(depth > 2 and 9 or 16)
+  if k == 1 then return nil end
+  if k == 2 then return R(2) == 1 end
+  if k == 3 then return pick(INTS) end
+  if k == 4 then return R(-10, 100) end
+  if k == 5 then return pick(FLOATS) end
+  if k == 6 or k == 7 then return pick(NAMES) end
+  if k == 8 then return randbytes(R(0, 40)) end
+  if k == 9 then
+    if #pool > 0 then return pick(pool) end
+    return nil
+  end
+  if k == 10 then
+    local n = pick { 108, 109, 200, 4096, 70000, R(1, 300000) }
+    return string.rep(string.char(R(0, 255)), n)
+  end
+  if k == 11 then return gentable(depth) end
+  if k == 12 then return pick(addrs) end
+  if k == 13 then
+    return pick { io.stdout, print, coroutine.create(print),
+                  lsock.addr("127.0.0.1", 1) }
+  end
+  if k == 14 then return pick(INTS) + 0.5 end
+  if k == 15 then
+    local a = pick(addrs)
+    return a and a.port or 0
+  end
+  return pick(pool)
+end
+
+-- Targets ----------------------------------------------------------------
+
+local modfuncs = {}
+local function collect(prefix, t)
+  for k, v in pairs(t) do
+    if type(v) == "function" then modfuncs[#modfuncs + 1] = { prefix .. k, v } end
+  end
+end
+collect("lsock.", core)
+collect("lsock._stream.", core._stream)
+for _, m in ipairs { "tcp", "udp", "unix", "stream", "multicast", "loop",
+                     "server" } do
+  local ok, mod = pcall(require, "lsock." .. m)
+  if ok and type(mod) == "table" then collect("lsock." .. m .. ".", mod) end
+end
+table.sort(modfuncs, function(a, b) return a[1] < b[1] end)
+
+-- Descriptors the run itself needs are never handed to close or fromfd.
+local function safefd(v)
+  if math.type(v) == "integer" and ((v >= 0 and v <= 2) or v == keepfd) then
+    return 1 << 20
+  end
+  return v
+end
+
+-- Calls that could wait for ever (or fork) get bounded arguments; a few
+-- are never made: fork (the child would fuzz on), the loop's run and
+-- sleep, and sleep (they only wait).
+local SLOW = { ["lsock.tcp.connect"] = true, ["lsock.connectwait"] = true,
+               ["lsock.loop.run"] = true, ["lsock.loop.sleep"] = true,
+               ["lsock.loop.wait"] = true, ["lsock.loop.suspend"] = true,
+               ["lsock.select"] = true, ["lsock.fork"] = true,
+               ["lsock.wait"] = true, ["lsock.sleep"] = true }
+local NEVER_METHOD = { run = true, wait = true }
+
+local function methods(o)
+  local mt = getmetatable(o)
+  if type(mt) ~= "table" then return nil end
+  local idx = rawget(mt, "__index")
+  local names = {}
+  if type(idx) == "table" then
+    for k, v in pairs(idx) do
+      if type(v) == "function" then names[#names + 1] = k end
+    end
+    local parent = getmetatable(idx)
+    if parent and type(parent.__index) == "table" then
+      for k, v in pairs(parent.__index) do
+        if type(v) == "function" then names[#names + 1] = k end
+      end
+    end
+  end
+  for _, k in ipairs { "__tostring", "__eq", "__close", "__gc", "__len" } do
+    if type(rawget(mt, k)) == "function" then names[#names + 1] = k end
+  end
+  table.sort(names)
+  return names, idx, mt
+end
+
+local TRACE = os.getenv("LSOCK_FUZZ_TRACE")
+local function trace(name, a)
+  if not TRACE then return end
+  local t = {}
+  for i = 1, 5 do
+    local v = a[i]
+    t[i] = type(v) == "string" and ("%q"):format(v:sub(1, 40)) or tostring(v)
+  end
+  io.stderr:write(name, "(", table.concat(t, ", "), ")\n")
+end
+
+local stats = { calls = 0, errors = 0, fails = 0, ok = 0 }
+local seen = {}
+
+local function check(name, ok, ...)
+  stats.calls = stats.calls + 1
+  seen[name] = (seen[name] or 0) + 1
+  if not ok then
+    local e = ...
+    if type(e) ~= "string" then
+      io.stderr:write(("FUZZ: %s raised a %s, not a message\n"):format(
+        name, type(e)))
+      os.exit(2)
+    end
+    stats.errors = stats.errors + 1
+    return
+  end
+  local n = select("#", ...)
+  local r1, r2, r3 = ...
+  if n >= 2 and r1 == nil and not name:find("^sockaddr") then
+    if type(r2) ~= "string" or (r3 ~= nil and math.type(r3) ~= "integer") then
+      io.stderr:write(("FUZZ: %s failed with nil, %s, %s\n"):format(
+        name, type(r2), type(r3)))
+      os.exit(2)
+    end
+    stats.fails = stats.fails + 1
+  else
+    stats.ok = stats.ok + 1
+  end
+  -- New sockets join the pool, non-blocking so no call can hang.
+  for i = 1, math.min(n, 3) do
+    local v = select(i, ...)
+    if type(v) == "userdata" then
+      local mt = getmetatable(v)
+      local kind = mt and type(mt.__name) == "string" and mt.__name
+      if kind and kind:find("^lsock%.") and kind ~= "lsock.sockaddr" then
+        add(nb(v))
+      elseif mt and mt.__name == "lsock.sockaddr" and #addrs < 64 then
+        addrs[#addrs + 1] = v
+      end
+    elseif type(v) == "table" and getmetatable(v) then
+      pcall(function() v:settimeout(0) end)  -- streams, loop wrappers
+      add(v)
+    end
+  end
+end
+
+local function args(n)
+  local t = {}
+  for i = 1, n do t[i] = gen() end
+  return t
+end
+
+local function call_module()
+  local f = pick(modfuncs)
+  local name = f[1]
+  local a = args(R(0, 5))
+  if name == "lsock.close" or name == "lsock.fromfd" then a[1] = safefd(a[1]) end
+  if SLOW[name] then
+    -- Bounded: short timeouts, loopback only.
+    if name == "lsock.connectwait" then a[2] = R(0, 1) / 100
+    elseif name == "lsock.tcp.connect" then a[3] = { timeout = 0.01 }
+    elseif name == "lsock.select" then a[3] = 0
+    elseif name == "lsock.wait" then a[2] = "nohang"
+    else return end
+  end
+  trace(name, a)
+  check(name, pcall(f[2], table.unpack(a, 1, 5)))
+end
+
+local function call_method()
+  local o = pick(pool)
+  if o == nil then return end
+  local names, idx, mt = methods(o)
+  if not names or #names == 0 then return end
+  local m = pick(names)
+  local fn = (type(idx) == "table" and idx[m]) or rawget(mt, m)
+  if type(fn) ~= "function" then
+    local parent = type(idx) == "table" and getmetatable(idx)
+    fn = parent and parent.__index and parent.__index[m]
+  end
+  if type(fn) ~= "function" then return end
+  local self = o
+  if R(20) == 1 then self = gen() end            -- wrong self
+  local a = args(R(0, 5))
+  if m == "sendfile" and R(2) == 1 then a[1] = io.stdin end
+  local name = (mt.__name or "table") .. ":" .. m
+  if name == "lsock.signalfd:read" then a[1] = pick { 0, 0.001, "x", 0 / 0 } end
+  if NEVER_METHOD[m] then
+    if m ~= "wait" or mt.__name ~= "lsock.poller" then return end
+    a[1] = pick { 0, -0.0, "x", 0 / 0 }  -- p:wait only without waiting
+  end
+  trace(name, a)
+  check(name, pcall(fn, self, table.unpack(a, 1, 5)))
+  -- Restore the pool's invariants: non-blocking, no lingering close.
+  if m == "settimeout" or m == "setblocking" or m == "setsockopt" then
+    if type(o) == "table" then
+      pcall(function() o:settimeout(0) end)
+    end
+    nb(o)
+  end
+end
+
+local function call_addr()
+  local a = pick(addrs)
+  if not a then return end
+  local k = R(6)
+  if k == 1 then
+    check("sockaddr.field", pcall(function() return a[gen()] end))
+  elseif k == 2 then
+    check("sockaddr:unpack", pcall(function() return a:unpack(gen()) end))
+  elseif k == 3 then
+    check("sockaddr ==", pcall(function() return a == gen() end))
+  elseif k == 4 then
+    check("tostring", pcall(tostring, gen()))
+  elseif k == 5 then
+    check("sockaddr.set", pcall(function() a[gen()] = gen() end))
+  else
+    check("sockaddr.host", pcall(function() return a.host, a.port, a.path, a.family end))
+  end
+end
+
+local t0 = os.clock()
+local step = math.max(1, CALLS // 10)
+-- Until CALLS calls were made (a draw of a call never made, such as
+-- fork, does not count), rebuilding the pool every REBUILD draws.
+local draws, nextreport = 0, step
+while stats.calls < CALLS do
+  draws = draws + 1
+  if draws % REBUILD == 1 then rebuild() end
+  local k = R(10)
+  if k <= 4 then call_module()
+  elseif k <= 9 then call_method()
+  else call_addr() end
+  if stats.calls >= nextreport then
+    io.stderr:write(("fuzz: %d calls, %.0f s cpu\n"):format(stats.calls,
+                                                           os.clock() - t0))
+    nextreport = nextreport + step
+  end
+end
+closeall()
+keepsig:close()
+os.execute("rm -rf " .. TMP)
+
+local covered, total = 0, 0
+for _, f in ipairs(modfuncs) do
+  total = total + 1
+  if seen[f[1]] then covered = covered + 1 end
+end
+print(("fuzz seed %d: %d calls (%d returned, %d nil+msg, %d raised), "
+       .. "%d of %d module functions reached, %d distinct targets")
+      :format(SEED, stats.calls, stats.ok, stats.fails, stats.errors,
+              covered, total, (function()
+                local n = 0
+                for _ in pairs(seen) do n = n + 1 end
+                return n
+              end)()))
