@@ -43,6 +43,7 @@ build = {
     ["lsock.unix"] = "lua/lsock/unix.lua",
     ["lsock.multicast"] = "lua/lsock/multicast.lua",
     ["lsock.stream"] = "lua/lsock/stream.lua",
+    ["lsock.util"] = "lua/lsock/util.lua",
     ["lsock.help"] = "lua/lsock/help.lua",
     ["lsock.docindex"] = "lua/lsock/docindex.lua",
     ["lsock.loop"] = "lua/lsock/loop.lua",

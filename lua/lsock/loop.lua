@@ -7,6 +7,7 @@
 -- registered between waits, so a busy connection costs no epoll_ctl.
 -- @module lsock.loop
 local core = require "lsock.core"
+local checktype = require("lsock.util").checktype
 
 local M = {}
 
@@ -268,6 +269,7 @@ end
 --- Pause the calling task for `seconds` (the process, outside a task).
 -- @usage loop.spawn(function() loop.sleep(1); print("a second later") end)
 function M.sleep(seconds)
+  checktype(seconds, "number", 1, "sleep")
   local co = intask()
   if not co then return core.sleep(seconds) end
   if seconds <= 0 then
@@ -285,6 +287,7 @@ end
 -- @treturn thread the task
 -- @usage loop.spawn(handle, conn, peer)
 function M.spawn(fn, ...)
+  checktype(fn, "function", 1, "spawn")
   local args, n = { ... }, select("#", ...)
   local co
   co = create(function()
@@ -422,6 +425,7 @@ end
 -- @treturn boolean true
 -- @usage loop.spawn(main); loop.run()
 function M.run(until_fn)
+  checktype(until_fn, "function|nil", 1, "run")
   if isrunning then error("lsock.loop.run: the loop is already running", 2) end
   -- The poller first: once the tasks run, descriptors may run out.
   getpoller()
@@ -471,6 +475,7 @@ end
 -- @return the wrapped socket
 -- @usage local c = loop.wrap(conn); local line = c:recv(1024)  -- yields
 function M.wrap(sock)
+  checktype(sock, "lsock.socket|lsock.loop.socket", 1, "wrap")
   if getmetatable(sock) == Wrapped then return sock end
   local t = sock:gettimeout()
   if t ~= 0 then sock:settimeout(0) end
@@ -538,7 +543,8 @@ function WM:recv(n, flags)
     d, msg, err = s_recv(s, n, flags)
     if d or err ~= EAGAIN or self.timeout == 0 then
       self.drained = d and #d < n
-      return d, msg, err
+      if d then return d end
+      return nil, msg, err
     end
   end
   local dl = deadline(self)
@@ -551,52 +557,60 @@ function WM:recv(n, flags)
     d, msg, err = s_recv(s, n, flags)
   until d or err ~= EAGAIN
   self.drained = d and #d < n
-  return d, msg, err
+  if d then return d end
+  return nil, msg, err
 end
 
 function WM:recvfrom(n, flags)
   local s = self.sock
   local d, a, err = s_recvfrom(s, n, flags)
-  if d or err ~= EAGAIN or self.timeout == 0 then return d, a, err end
+  if d then return d, a end
+  if err ~= EAGAIN or self.timeout == 0 then return nil, a, err end
   local dl = deadline(self)
   repeat
     d, a, err = waitio(s, R, dl)
     if not d then return nil, a, err end
     d, a, err = s_recvfrom(s, n, flags)
   until d or err ~= EAGAIN
-  return d, a, err
+  if d then return d, a end
+  return nil, a, err
 end
 
 function WM:send(data, flags, i, j)
   local s = self.sock
   local n, msg, err = s_send(s, data, flags, i, j)
-  if n or err ~= EAGAIN or self.timeout == 0 then return n, msg, err end
+  if n then return n end
+  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err end
   local dl = deadline(self)
   repeat
     n, msg, err = waitio(s, W, dl)
     if not n then return nil, msg, err end
     n, msg, err = s_send(s, data, flags, i, j)
   until n or err ~= EAGAIN
-  return n, msg, err
+  if n then return n end
+  return nil, msg, err
 end
 
 function WM:sendto(data, ...)
   local s = self.sock
   local n, msg, err = s_sendto(s, data, ...)
-  if n or err ~= EAGAIN or self.timeout == 0 then return n, msg, err end
+  if n then return n end
+  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err end
   local dl = deadline(self)
   repeat
     n, msg, err = waitio(s, W, dl)
     if not n then return nil, msg, err end
     n, msg, err = s_sendto(s, data, ...)
   until n or err ~= EAGAIN
-  return n, msg, err
+  if n then return n end
+  return nil, msg, err
 end
 
 function WM:sendall(data, i, j)
   local s = self.sock
   local n, msg, err, sent = s_sendall(s, data, i, j)
-  if n or err ~= EAGAIN or self.timeout == 0 then return n, msg, err, sent end
+  if n then return n end
+  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err, sent end
   -- The range as string.sub reads it, to go on from where send stopped.
   local len = #data
   i, j = i or 1, j or -1

@@ -6,6 +6,8 @@
 -- @module lsock.multicast
 local lsock = require "lsock.core"
 
+local checktype = require("lsock.util").checktype
+
 local M = {}
 
 local function family_of(group)
@@ -46,6 +48,8 @@ end
 -- @see ip(7), ipv6(7)
 -- @usage assert(lsock.multicast.join(s, "225.0.0.10", "127.0.0.1"))
 function M.join(sock, group, interface, source)
+  checktype(sock, "lsock.socket|lsock.loop.socket", 1, "join")
+  checktype(group, "string|lsock.sockaddr", 2, "join")
   return sock:setsockopt(membership(sock, true, group, interface, source))
 end
 
@@ -53,6 +57,8 @@ end
 -- @treturn boolean `true`, or `nil, msg, errno`
 -- @usage lsock.multicast.leave(s, "225.0.0.10", "127.0.0.1")
 function M.leave(sock, group, interface, source)
+  checktype(sock, "lsock.socket|lsock.loop.socket", 1, "leave")
+  checktype(group, "string|lsock.sockaddr", 2, "leave")
   return sock:setsockopt(membership(sock, false, group, interface, source))
 end
 
@@ -74,7 +80,9 @@ end
 -- @return the socket, or `nil, msg, errno`
 -- @usage local r = assert(lsock.multicast.receiver("225.0.0.10", 7200))
 function M.receiver(group, port, opts)
-  opts = opts or {}
+  checktype(group, "string|lsock.sockaddr", 1, "receiver")
+  checktype(port, "number", 2, "receiver")
+  opts = checktype(opts, "table|nil", 3, "receiver") or {}
   local family = family_of(group)
   local level = family == "inet6" and "ipv6" or "ip"
   local sock, msg, err = lsock.socket(family, "dgram")
@@ -111,7 +119,9 @@ end
 -- @return the socket, or `nil, msg, errno`
 -- @usage local s = assert(lsock.multicast.sender("225.0.0.10", 7200, {ttl = 1}))
 function M.sender(group, port, opts)
-  opts = opts or {}
+  checktype(group, "string|lsock.sockaddr", 1, "sender")
+  checktype(port, "number", 2, "sender")
+  opts = checktype(opts, "table|nil", 3, "sender") or {}
   local family = family_of(group)
   local level = family == "inet6" and "ipv6" or "ip"
   local sock, msg, err = lsock.socket(family, "dgram")

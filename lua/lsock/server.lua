@@ -9,6 +9,7 @@
 -- @module lsock.server
 local core = require "lsock.core"
 local loop = require "lsock.loop"
+local checktype = require("lsock.util").checktype
 
 local M = {}
 
@@ -138,6 +139,7 @@ end
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
 -- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)
+  checktype(opts, "table", 1, "tcp")
   return new("tcp", opts, TCP_MODES)
 end
 
@@ -147,6 +149,7 @@ end
 -- @return server, or `nil, msg, errno`
 -- @usage local srv = assert(lsock.server.udp{port = 0, handler = string.upper})
 function M.udp(opts)
+  checktype(opts, "table", 1, "udp")
   return new("udp", opts, UDP_MODES)
 end
 

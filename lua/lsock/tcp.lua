@@ -9,6 +9,10 @@ local ETIMEDOUT = lsock.errno.ETIMEDOUT
 local EINPROGRESS = lsock.errno.EINPROGRESS
 local EAFNOSUPPORT = lsock.errno.EAFNOSUPPORT
 
+local util = require "lsock.util"
+local issockaddr, famname = util.issockaddr, util.famname
+local checktype = util.checktype
+
 local M = {}
 
 --- Seconds between staggered attempts (RFC 8305's Connection Attempt
@@ -17,19 +21,6 @@ M.attempt_delay = 0.25
 
 -- Attempts in flight at most: RFC 8305 never needs more than a handful.
 local MAX_PENDING = 32
-
-local function issockaddr(v)
-  local mt = type(v) == "userdata" and getmetatable(v)
-  return mt and mt.__name == "lsock.sockaddr" or false
-end
-
--- Families as the names sockaddr.family uses, whatever the caller gave.
-local function famname(f)
-  if f == lsock.AF_INET then return "inet" end
-  if f == lsock.AF_INET6 then return "inet6" end
-  if f == "unspec" or f == lsock.AF_UNSPEC then return nil end
-  return f
-end
 
 -- A local address option: a sockaddr, or {host, port} where a numeric
 -- host becomes a sockaddr (fixing the family) and a name or "*" is
@@ -136,7 +127,19 @@ end
 -- @see connect(2), getaddrinfo(3)
 -- @usage local s = assert(lsock.tcp.connect("localhost", 8080, {timeout = 5}))
 function M.connect(host, port, opts)
-  opts = opts or {}
+  checktype(host, "string|lsock.sockaddr|table", 1, "connect")
+  if type(host) == "string" then
+    if port == nil then util.argerror(2, "connect", "port expected") end
+    checktype(port, "number|string", 2, "connect")
+  elseif type(host) == "table" then
+    if #host == 0 then util.argerror(1, "connect", "empty address list") end
+    for i, a in ipairs(host) do
+      if not issockaddr(a) then
+        util.argerror(1, "connect", "sockaddr expected at index " .. i)
+      end
+    end
+  end
+  opts = checktype(opts, "table|nil", 3, "connect") or {}
   local localaddr = localspec(opts.localaddr or opts["local"])
   local family = famname(opts.family)
   if not family and issockaddr(localaddr) then family = localaddr.family end
@@ -242,7 +245,9 @@ end
 -- @see listen(2), bind(2), ipv6(7)
 -- @usage local srv = assert(lsock.tcp.listen(nil, 8080))
 function M.listen(host, port, opts)
-  opts = opts or {}
+  checktype(host, "string|lsock.sockaddr|nil", 1, "listen")
+  checktype(port, "number|string|nil", 2, "listen")
+  opts = checktype(opts, "table|nil", 3, "listen") or {}
   port = port or 0
   local family = famname(opts.family)
   if host == nil or host == "*" then

@@ -7,19 +7,10 @@ local lsock = require "lsock"
 
 local EAFNOSUPPORT = lsock.errno.EAFNOSUPPORT
 
+local util = require "lsock.util"
+local issockaddr, famname = util.issockaddr, util.famname
+
 local M = {}
-
-local function issockaddr(v)
-  local mt = type(v) == "userdata" and getmetatable(v)
-  return mt and mt.__name == "lsock.sockaddr" or false
-end
-
-local function famname(f)
-  if f == lsock.AF_INET then return "inet" end
-  if f == lsock.AF_INET6 then return "inet6" end
-  if f == "unspec" or f == lsock.AF_UNSPEC then return nil end
-  return f
-end
 
 -- An address option as a sockaddr, or {host, port} (host nil or "*":
 -- the wildcard); returns host, port for the socket methods.
@@ -98,7 +89,7 @@ end
 -- @see udp(7), bind(2), connect(2)
 -- @usage local s = assert(lsock.udp.open{bind = {"*", 7777}})
 function M.open(opts)
-  opts = opts or {}
+  opts = util.checktype(opts, "table|nil", 1, "open") or {}
   local list, msg, code = plan(opts, famname(opts.family))
   if not list then return nil, msg, code end
   for _, p in ipairs(list) do

@@ -8,6 +8,8 @@ local lsock = require "lsock"
 local EADDRINUSE = lsock.errno.EADDRINUSE
 local ECONNREFUSED = lsock.errno.ECONNREFUSED
 
+local checktype = require("lsock.util").checktype
+
 local M = {}
 
 -- Is path a socket file?  Opening one fails with ENXIO on Linux (and
@@ -39,7 +41,8 @@ end
 -- @see unix(7), bind(2)
 -- @usage local srv = assert(lsock.unix.listen("/tmp/app.sock"))
 function M.listen(path, opts)
-  opts = opts or {}
+  checktype(path, "string", 1, "listen")
+  opts = checktype(opts, "table|nil", 2, "listen") or {}
   local stype = opts.type or "stream"
   local s, msg, code = lsock.socket("unix", stype)
   if not s then return nil, msg, code end
@@ -65,7 +68,8 @@ end
 -- @see unix(7), connect(2)
 -- @usage local s = assert(lsock.unix.connect("/tmp/app.sock"))
 function M.connect(path, opts)
-  opts = opts or {}
+  checktype(path, "string", 1, "connect")
+  opts = checktype(opts, "table|nil", 2, "connect") or {}
   local s, msg, code = lsock.socket("unix", opts.type or "stream")
   if not s then return nil, msg, code end
   local ok = true
