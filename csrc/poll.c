@@ -9,6 +9,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -210,11 +211,9 @@ static int pushtrue(lua_State *L) {
 /* Adds the entries of the table at arg to pfds (from *n on).  A reader
 ** whose object says dirty() (it holds buffered data, as LuaSocket's do) is
 ** ready at once: its fd is stored negated, so that poll skips it. */
-static void collect(lua_State *L, int arg, struct pollfd *pfds, int *n,
-                    short events, int *dirty) {
-  lua_Integer i, len;
-  if (lua_isnoneornil(L, arg)) return;
-  len = luaL_len(L, arg);
+static void collect(lua_State *L, int arg, lua_Integer len,
+                    struct pollfd *pfds, int *n, short events, int *dirty) {
+  lua_Integer i;
   for (i = 1; i <= len; i++) {
     int kind, fd;
     lua_geti(L, arg, i);
@@ -238,16 +237,19 @@ static void collect(lua_State *L, int arg, struct pollfd *pfds, int *n,
 }
 
 /* The ready entries of the table at arg, in order, into a new table:
-** array part, plus entry = true for every entry that is not a number. */
-static void results(lua_State *L, int arg, struct pollfd *pfds, int *n,
-                    short mask) {
-  lua_Integer i, len, k = 0;
+** array part, plus entry = true for every entry that is not a number.
+** 'len' is the length collect used: Lua code run since (fileno, dirty,
+** __len, __index) may have changed the table, and pfds holds no more. */
+static void results(lua_State *L, int arg, lua_Integer len,
+                    struct pollfd *pfds, int *n, short mask) {
+  lua_Integer i, k = 0;
   lua_newtable(L);
-  if (lua_isnoneornil(L, arg)) return;
-  len = luaL_len(L, arg);
   for (i = 1; i <= len; i++, (*n)++) {
     if (!(pfds[*n].revents & mask)) continue;
-    lua_geti(L, arg, i);
+    if (lua_geti(L, arg, i) == LUA_TNIL) {  /* removed since: skip it */
+      lua_pop(L, 1);
+      continue;
+    }
     if (lua_type(L, -1) != LUA_TNUMBER) {
       lua_pushvalue(L, -1);
       lua_pushboolean(L, 1);
@@ -288,8 +290,8 @@ static int lsock_select(lua_State *L) {
   /* A userdata for scratch: freed by the collector if anything raises. */
   pfds = (struct pollfd *)lua_newuserdatauv(L,
            (size_t)(nr + nw + 1) * sizeof *pfds, 0);
-  collect(L, 1, pfds, &n, POLLIN, &dirty);
-  collect(L, 2, pfds, &n, POLLOUT, &dirty);
+  collect(L, 1, nr, pfds, &n, POLLIN, &dirty);
+  collect(L, 2, nw, pfds, &n, POLLOUT, &dirty);
   /* Buffered data is ready now: then only look, without waiting. */
   deadline = dirty ? 0 : timeout < 0 ? -1 : lsockI_now() + timeout;
   do r = poll(pfds, (nfds_t)n, msleft(deadline));
@@ -301,8 +303,8 @@ static int lsock_select(lua_State *L) {
   }
   /* Errors and hang-ups count as ready: the next call reports them. */
   n = 0;
-  results(L, 1, pfds, &n, POLLIN | POLLHUP | POLLERR);
-  results(L, 2, pfds, &n, POLLOUT | POLLHUP | POLLERR);
+  results(L, 1, nr, pfds, &n, POLLIN | POLLHUP | POLLERR);
+  results(L, 2, nw, pfds, &n, POLLOUT | POLLHUP | POLLERR);
   return 2;
 }
 
@@ -507,6 +509,9 @@ static int doadd(lua_State *L, int modify) {
   }
   fd = getfd(L, 2, 2, 0, &kind);
   want = checkevents(L, 3);
+  /* The slot array grows to the largest descriptor: ask first whether it
+  ** is open at all, so that a stray huge number cannot make it grow. */
+  if (fcntl(fd, F_GETFD) == -1) return lsockI_fail(L, errno);
   if (fd >= p->nslots) {
     int old = p->nslots;
     p->slots = (Slot *)grow(L, p->slots, &p->nslots, fd + 1, sizeof *sl);

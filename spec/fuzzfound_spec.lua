@@ -69,4 +69,37 @@ describe("fuzzer findings", function()
     a:close()
     b:close()
   end)
+
+  it("select keeps to the lengths it sized for when fileno grows a table", function()
+    -- Found in review: collect and results re-read the table lengths after
+    -- Lua code ran, and wrote and read past the pollfd buffer.
+    local a, b = lsock.socketpair("unix", "stream")
+    assert(b:send("x"))
+    local w = {}
+    local obj = { fileno = function()
+      for _ = 1, 500 do w[#w + 1] = a end
+      return a:fileno()
+    end }
+    local r = assert(lsock.select({ obj }, w, 0))
+    assert.equal(obj, r[1])
+    local grow = {}
+    grow[1] = { fileno = function()
+      for _ = 1, 500 do grow[#grow + 1] = a end
+      return a:fileno()
+    end }
+    r = assert(lsock.select(grow, {}, 0))
+    assert.equal(1, #r)
+    a:close()
+    b:close()
+  end)
+
+  it("poller:add of a descriptor that is not open fails before growing", function()
+    -- Found in review: p:add(100000000) zeroed a 1.5 GB slot array first.
+    for _, backend in ipairs { "epoll", "poll" } do
+      local p <close> = lsock.poller(backend)
+      local ok, _, err = p:add(100000000, "r")
+      assert.is_nil(ok)
+      assert.equal(lsock.errno.EBADF, err)
+    end
+  end)
 end)
