@@ -16,6 +16,7 @@ local EINPROGRESS = core.errno.EINPROGRESS
 local ETIMEDOUT = core.errno.ETIMEDOUT
 local EBADF = core.errno.EBADF
 local now = core.monotime
+local MSG_DONTWAIT = core.MSG_DONTWAIT
 local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
 local running, status = coroutine.running, coroutine.status
 local traceback = debug.traceback
@@ -263,6 +264,10 @@ end
 function M.wait(obj, events, timeout)
   local dir = events == "r" and R or events == "w" and W
   if not dir then error("bad argument #2 to 'wait' (\"r\" or \"w\" expected)", 2) end
+  -- A wrapped socket waits as its methods do: on the socket itself, so
+  -- that both share one registration.
+  local mt = getmetatable(obj)
+  if mt and mt.__name == "lsock.loop.socket" then obj = obj.sock end
   return waitio(obj, dir, timeout and timeout >= 0 and now() + timeout or nil)
 end
 
@@ -531,6 +536,13 @@ end
 Wrapped.__tostring = function(self) return tostring(self.sock) end
 Wrapped.__name = "lsock.loop.socket"
 
+-- Whether a call's flags (a number or a string of names) say "dontwait":
+-- such a call returns EAGAIN at once, as the plain call does.
+local function dontwait(flags)
+  if math.type(flags) == "integer" then return flags & MSG_DONTWAIT ~= 0 end
+  return type(flags) == "string" and flags:find("dontwait", 1, true) ~= nil
+end
+
 -- When the last recv got less than it asked for, the socket was drained:
 -- in a task, the next recv waits for readiness before trying, which
 -- saves the system call that would only say EAGAIN (the poller is level
@@ -538,10 +550,11 @@ Wrapped.__name = "lsock.loop.socket"
 function WM:recv(n, flags)
   local s = self.sock
   local d, msg, err, co
-  if self.drained and self.timeout ~= 0 then co = intask() end
+  local nowait = self.timeout == 0 or dontwait(flags)
+  if self.drained and not nowait then co = intask() end
   if not co then
     d, msg, err = s_recv(s, n, flags)
-    if d or err ~= EAGAIN or self.timeout == 0 then
+    if d or err ~= EAGAIN or nowait then
       self.drained = d and #d < n
       if d then return d end
       return nil, msg, err
@@ -565,7 +578,9 @@ function WM:recvfrom(n, flags)
   local s = self.sock
   local d, a, err = s_recvfrom(s, n, flags)
   if d then return d, a end
-  if err ~= EAGAIN or self.timeout == 0 then return nil, a, err end
+  if err ~= EAGAIN or self.timeout == 0 or dontwait(flags) then
+    return nil, a, err
+  end
   local dl = deadline(self)
   repeat
     d, a, err = waitio(s, R, dl)
@@ -580,7 +595,9 @@ function WM:send(data, flags, i, j)
   local s = self.sock
   local n, msg, err = s_send(s, data, flags, i, j)
   if n then return n end
-  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err end
+  if err ~= EAGAIN or self.timeout == 0 or dontwait(flags) then
+    return nil, msg, err
+  end
   local dl = deadline(self)
   repeat
     n, msg, err = waitio(s, W, dl)

@@ -9,7 +9,8 @@
 -- @module lsock.server
 local core = require "lsock.core"
 local loop = require "lsock.loop"
-local checktype = require("lsock.util").checktype
+local util = require "lsock.util"
+local checktype = util.checktype
 
 local M = {}
 
@@ -39,16 +40,6 @@ local function isopen(s)
   return (pcall(s.fileno, s))
 end
 
--- Is there a live server at this unix path?  (A stale socket file, left
--- by a process that died, refuses connections.)
-local function stale(path, socktype)
-  local probe = core.socket("unix", socktype)
-  if not probe then return false end
-  local ok, _, err = probe:connect(path)
-  probe:close()
-  return not ok and err == errno.ECONNREFUSED
-end
-
 -- The listening (or, for UDP, bound) socket the options describe.
 local function open(opts, socktype)
   local s, ok, msg, err
@@ -56,7 +47,8 @@ local function open(opts, socktype)
     s, msg, err = core.socket("unix", socktype)
     if not s then return nil, msg, err end
     ok, msg, err = s:bind(opts.path)
-    if not ok and err == errno.EADDRINUSE and stale(opts.path, socktype) then
+    if not ok and err == errno.EADDRINUSE
+       and util.stalesocket(opts.path, socktype) then
       os.remove(opts.path)
       ok, msg, err = s:bind(opts.path)
     end
@@ -389,7 +381,12 @@ local function datagrams(self)
   local ws, size = self.wsock, self.opts.size or 65535
   local function serve(data, a)
     local ok, reply = call(self, "handler", self.handler, data, a)
-    if ok and reply ~= nil and not self.closed then ws:sendto(reply, a) end
+    -- The reply goes out on the raw (non-blocking) socket: a peer that
+    -- does not read loses it, as in the iterative mode, and never holds
+    -- up the replies of other tasks.
+    if ok and reply ~= nil and not self.closed then
+      call(self, "reply", self.sock.sendto, self.sock, reply, a)
+    end
     self.count = self.count - 1
     if self.parked then
       local co = self.parked
@@ -416,6 +413,7 @@ end
 -- @usage srv:start(); other:start(); lsock.loop.run()
 function Server:start()
   if self.mode ~= "coroutine" then error("start: only for mode 'coroutine'", 2) end
+  if self.closed then return true end
   if self.started then return true end
   self.started = true
   self.conns = {}
@@ -435,7 +433,9 @@ local function run_udp_iterative(self)
       local data, a = s:recvfrom(size)
       if data then
         local ok, reply = call(self, "handler", self.handler, data, a)
-        if ok and reply ~= nil and not self.closed then s:sendto(reply, a) end
+        if ok and reply ~= nil and not self.closed then
+          call(self, "reply", s.sendto, s, reply, a)
+        end
       end
     end
   end

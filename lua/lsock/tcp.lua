@@ -260,6 +260,7 @@ function M.listen(host, port, opts)
     end
     return open("inet", opts, false, "*", port)
   end
+  if issockaddr(host) then return open(host.family, opts, false, host) end
   local res, msg, code = lsock.getaddrinfo(host, port,
     { family = family, socktype = "stream", flags = "passive" })
   if not res then return nil, msg, code end

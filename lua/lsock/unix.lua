@@ -6,31 +6,11 @@
 local lsock = require "lsock"
 
 local EADDRINUSE = lsock.errno.EADDRINUSE
-local ECONNREFUSED = lsock.errno.ECONNREFUSED
 
-local checktype = require("lsock.util").checktype
+local util = require "lsock.util"
+local checktype = util.checktype
 
 local M = {}
-
--- Is path a socket file?  Opening one fails with ENXIO on Linux (and
--- EOPNOTSUPP on the BSDs), which tells it from any other kind of file
--- without a stat binding; "r+" never blocks on a FIFO.
-local function issocketfile(path)
-  local f, _, code = io.open(path, "r+")
-  if f then f:close() return false end
-  return code == lsock.errno.ENXIO or code == lsock.errno.EOPNOTSUPP
-end
-
--- Is a server still behind the socket file at path?  A connect with the
--- same type tells: refused means nobody has it open.
-local function alive(path, stype)
-  local probe = lsock.socket("unix", stype)
-  if not probe then return true end
-  probe:settimeout(1)
-  local _, _, code = probe:connect(path)
-  probe:close()
-  return code ~= ECONNREFUSED
-end
 
 --- A listening (stream, seqpacket) or bound (dgram) unix socket.
 -- @tparam string path the socket file (a leading `"\0"`: abstract name)
@@ -49,7 +29,7 @@ function M.listen(path, opts)
   local ok
   ok, msg, code = s:bind(path)
   if not ok and code == EADDRINUSE and path:sub(1, 1) ~= "\0"
-     and issocketfile(path) and not alive(path, stype) then
+     and util.stalesocket(path, stype) then
     os.remove(path)
     ok, msg, code = s:bind(path)
   end

@@ -41,4 +41,29 @@ function M.famname(f)
   return f
 end
 
+-- Is path a socket file?  Opening one fails with ENXIO on Linux (and
+-- EOPNOTSUPP on the BSDs), which tells it from any other kind of file
+-- without a stat binding; "r+" never blocks on a FIFO.
+local function issocketfile(path)
+  local errno = require("lsock.core").errno
+  local f, _, code = io.open(path, "r+")
+  if f then f:close() return false end
+  return code == errno.ENXIO or code == errno.EOPNOTSUPP
+end
+
+-- Whether path is a socket file left by a dead server: a socket file
+-- (never a regular file or directory) that refuses a connect of type
+-- stype, tried with a timeout so that a live server with a full backlog
+-- does not block the caller.
+function M.stalesocket(path, stype)
+  local core = require "lsock.core"
+  if not issocketfile(path) then return false end
+  local probe = core.socket("unix", stype)
+  if not probe then return false end
+  probe:settimeout(1)
+  local _, _, code = probe:connect(path)
+  probe:close()
+  return code == core.errno.ECONNREFUSED
+end
+
 return M
