@@ -1054,6 +1054,8 @@ describe("API.md module functions", function()
   end)
 
   it("poller supports <close> and __gc", function()
+    collectgarbage()
+    collectgarbage()
     local before = nfds()
     do
       local p <close> = assert(lsock.poller())

@@ -162,6 +162,8 @@ describe("descriptor passing (SCM_RIGHTS)", function()
     for i = 1, 3 do socks[i] = assert(lsock.socket("inet", "dgram")) end
     assert.equal(1, a:sendfds("x", socks))
     for i = 1, 3 do socks[i]:close() end
+    collectgarbage()
+    collectgarbage()
     local before = S.fdcount()
     local data, fds = b:recvfds(10, 1)
     assert.equal("x", data)
@@ -178,6 +180,8 @@ describe("descriptor passing (SCM_RIGHTS)", function()
     for i = 1, 3 do socks[i] = assert(lsock.socket("inet", "dgram")) end
     a:sendfds("x", socks)
     for i = 1, 3 do socks[i]:close() end
+    collectgarbage()
+    collectgarbage()
     local before = S.fdcount()
     -- room for the header and one int: the kernel installs one, drops two
     local data, anc, flags = b:recvmsg(10, 20)
