@@ -1,7 +1,7 @@
 -- The sweep over lsock.options(): for every row, set a sample value, read
 -- it back and compare (read-only rows: read and check; write-only rows:
 -- set, then show the kernel kept it by what a second call says).  Run as
--- a script inside a network namespace (options_spec.lua does), since the
+-- a script inside a network namespace (options_spec.lua makes the netns), since the
 -- membership rows join groups.  Prints one line per option:
 --   level.name <TAB> ok|refused|fail <TAB> detail
 -- "refused" is the kernel answering ENOPROTOOPT: the only allowed skip.

@@ -4,7 +4,8 @@
 -- strings, tables where strings go, wrong userdata -- and checks only that
 -- nothing crashes and that every failure is a Lua error or nil, msg[, errno].
 -- Usage: lua5.4 bench/fuzz/api.lua [calls [seed]]  (run it in a fresh
--- network namespace, as `make fuzz` does: names never reach a resolver).
+-- network namespace (a netns of its own, from `unshare -n`), as `make
+-- fuzz` does: names never reach a resolver, and no datagram leaves it).
 local lsock = require "lsock"
 local core = require "lsock.core"
 
