@@ -82,10 +82,6 @@ static const Kind kinds[] = {
   {NULL, NULL, 0, 0, C_INT}
 };
 
-static const struct { const char *name; int level; } levels[] = {
-  {"socket", SOL_SOCKET}, {"ip", IPPROTO_IP}, {"ipv6", IPPROTO_IPV6},
-  {NULL, 0}
-};
 
 static const Kind *findkind(int level, int type) {
   const Kind *k;
@@ -108,14 +104,12 @@ static int itemerror(lua_State *L, int arg, lua_Integer i, const char *msg) {
 static const Kind *itemkind(lua_State *L, int arg, lua_Integer i, int *level,
                             int *type) {
   const Kind *k;
-  int j;
   lua_rawgeti(L, -1, 1);
   if (lua_type(L, -1) == LUA_TNUMBER) *level = (int)lua_tointeger(L, -1);
   else if (lua_type(L, -1) == LUA_TSTRING) {
     const char *s = lua_tostring(L, -1);
-    for (j = 0; levels[j].name && strcmp(levels[j].name, s) != 0; j++) {}
-    if (!levels[j].name) itemerror(L, arg, i, "unknown level");
-    *level = levels[j].level;
+    if (lsockI_levelbyname(s, level) == NULL)
+      itemerror(L, arg, i, "unknown level");
   } else itemerror(L, arg, i, "level expected");
   lua_rawgeti(L, -2, 2);
   if (lua_type(L, -1) == LUA_TNUMBER) {

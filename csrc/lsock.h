@@ -85,6 +85,7 @@ void lsockI_open_addr(lua_State *L);
 
 /* options.c: setsockopt/getsockopt from one table */
 void lsockI_open_options(lua_State *L);
+const char *lsockI_levelbyname(const char *name, int *level);
 
 /* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4 */
 void lsockI_open_names(lua_State *L);

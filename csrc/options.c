@@ -218,18 +218,30 @@ static const struct { const char *name; int level; } levels[] = {
 /* Helpers ----------------------------------------------------------------- */
 
 /* The level at arg 2: a number, or a name from 'levels'. */
+/* The level named 'name' ("socket", "ip"...): its canonical name (or
+** NULL when unknown) and, through *level, its number.  cmsg.c's ancillary
+** items name their levels with the same words. */
+const char *lsockI_levelbyname(const char *name, int *level) {
+  int i;
+  for (i = 0; levels[i].name; i++)
+    if (strcmp(levels[i].name, name) == 0) {
+      *level = levels[i].level;
+      return levels[i].name;
+    }
+  return NULL;
+}
+
 static int checklevel(lua_State *L, const char **name) {
   const char *s;
-  int i;
-  *name = NULL;
-  if (lua_type(L, 2) == LUA_TNUMBER) return lsockI_checkint(L, 2);
+  int level = 0;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    *name = NULL;
+    return lsockI_checkint(L, 2);
+  }
   s = luaL_checkstring(L, 2);
-  for (i = 0; levels[i].name; i++)
-    if (strcmp(levels[i].name, s) == 0) {
-      *name = levels[i].name;
-      return levels[i].level;
-    }
-  return luaL_argerror(L, 2, lua_pushfstring(L, "unknown level '%s'", s));
+  if ((*name = lsockI_levelbyname(s, &level)) == NULL)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "unknown level '%s'", s));
+  return level;
 }
 
 /* The row for the level at 2 and name at 3, or NULL with *level and

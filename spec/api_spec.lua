@@ -1,7 +1,9 @@
 -- API.md conformance: every name, method, field, return shape and
 -- convention the contract states, checked over loopback and unix sockets.
--- No multicast or broadcast traffic is sent: only option setting, argument
--- errors and calls the kernel answers without a packet.
+-- No multicast or broadcast traffic is sent, so nothing here needs a
+-- network namespace (multicast_spec.lua runs the traffic inside a netns): the
+-- groups below are only set as options, left without being joined (the
+-- kernel refuses), or given to connect, which sends nothing on UDP.
 local lsock = require "lsock"
 
 local E = lsock.errno

@@ -441,6 +441,9 @@ describe("legacy IPv4 calls", function()
     assert.equal("invalid address", msg)
   end)
 
+  -- The limited broadcast address below is only converted as text: no
+  -- socket is opened, nothing is sent, so no network namespace is needed
+  -- (broadcast traffic is tested inside a netns, in multicast_spec.lua).
   it("inet_addr gives a host-order integer, broadcast included", function()
     assert.equal(0x7F000001, lsock.inet_addr("127.0.0.1"))
     assert.equal(0xFFFFFFFF, lsock.inet_addr("255.255.255.255"))

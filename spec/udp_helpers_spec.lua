@@ -63,6 +63,8 @@ describe("lsock.udp.open()", function()
     assert.equal("number", type(code))
   end)
 
+  -- SO_BROADCAST is only set and read back: nothing is sent, so no network
+  -- namespace is needed (broadcast traffic runs in a netns: multicast_spec.lua).
   it("sets broadcast, reuseaddr and reuseport, IPv4 by default", function()
     local u = assert(lsock.udp.open({ broadcast = true, reuseaddr = true,
       reuseport = true }))
