@@ -211,6 +211,42 @@ static int lsock_signalfd(lua_State *L) {
   return 1;
 }
 
+/*** Set a signal's disposition to ignored or default (no Lua handlers:
+  this is for SIGPIPE-style process settings, as LuaSocket's load does).
+@function signal
+@tparam string|int sig "SIGPIPE", "pipe" or a number
+@tparam[opt] string action "ignore" or "default"; omitted, only reads
+@treturn string the previous disposition: "default", "ignore" or
+  "handler" (one installed by C code)
+@return[2] nil, msg, errno
+@usage local old = lsock.signal("SIGPIPE", "ignore")
+@see sigaction(2)
+*/
+/* lsock.signal(sig [, "ignore" | "default"]) -> previous disposition */
+static int lsock_signal(lua_State *L) {
+  static const char *const actions[] = {"ignore", "default", NULL};
+  struct sigaction sa, old;
+  size_t len = 0;
+  const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len)
+                                                 : NULL;
+  int sig, r;
+  if (s == NULL) luaL_checkinteger(L, 1);
+  sig = tosig(L, 1, 1, s, len);
+  if (lua_isnoneornil(L, 2)) r = sigaction(sig, NULL, &old);
+  else {
+    int a = luaL_checkoption(L, 2, NULL, actions);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = a == 0 ? SIG_IGN : SIG_DFL;
+    r = sigaction(sig, &sa, &old);
+  }
+  if (r == -1) return lsockI_fail(L, errno);
+  if (old.sa_handler == SIG_IGN) lua_pushliteral(L, "ignore");
+  else if (old.sa_handler == SIG_DFL) lua_pushliteral(L, "default");
+  else lua_pushliteral(L, "handler");
+  return 1;
+}
+
 
 /* Methods ------------------------------------------------------------ */
 
@@ -360,6 +396,7 @@ static const luaL_Reg sockmethods[] = {
 
 static const luaL_Reg funcs[] = {
   {"signalfd", lsock_signalfd},
+  {"signal", lsock_signal},
   {NULL, NULL}
 };
 

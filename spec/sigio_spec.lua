@@ -112,3 +112,49 @@ describe("lsock.signalfd()", function()
     assert.equal("x", r:recv(10))
   end)
 end)
+
+describe("lsock.signal()", function()
+  -- A child lua5.4 sends itself SIGPIPE: with "ignore" it lives on, with
+  -- "default" it dies of the signal, as a process writing to a vanished
+  -- peer without MSG_NOSIGNAL would.
+  local function child(action)
+    local code = ([[
+      local lsock = require "lsock"
+      io.write(lsock.signal("SIGPIPE", %q), " "); io.flush()
+      local pid = io.open("/proc/self/stat"):read("n")
+      os.execute("kill -PIPE " .. pid)
+      io.write("alive")
+    ]]):format(action)
+    local p = io.popen("lua5.4 -e '" .. code .. "'")
+    local out = p:read("a")
+    local _, how, n = p:close()
+    return out, how, n
+  end
+
+  it("ignores SIGPIPE so that the process survives it", function()
+    local out, how, n = child("ignore")
+    assert.equal("default alive", out)
+    assert.equal("exit", how)
+    assert.equal(0, n)
+  end)
+
+  it("restores the default disposition and reports the previous one", function()
+    local out = child("default")
+    assert.equal("default ", out)  -- killed before "alive"
+    assert.equal("default", lsock.signal("SIGPIPE"))
+    assert.equal("default", lsock.signal("pipe", "ignore"))
+    assert.equal("ignore", lsock.signal(13, "default"))
+    assert.equal("default", lsock.signal("SIGPIPE"))
+  end)
+
+  it("raises on an unknown signal or action, and reports EINVAL for SIGKILL", function()
+    assert.error_matches(function() lsock.signal("bogus") end,
+                         "unknown signal 'bogus'")
+    assert.error_matches(function() lsock.signal("pipe", "handle") end,
+                         "invalid option 'handle'")
+    local ok, msg, e = lsock.signal("kill", "ignore")
+    assert.is_nil(ok)
+    assert.is_string(msg)
+    assert.equal(lsock.errno.EINVAL, e)
+  end)
+end)

@@ -51,6 +51,7 @@ return {
   ["lsock.select"] = { "lsock.select(readers, writers [, timeout])", "Wait until some of the given objects can be read or written.", returns = "table the ready readers, in order; each also a key (r[s] == true), table the ready writers; or nil, msg, errno", see = "poll(2)" },
   ["lsock.server.tcp"] = { "lsock.server.tcp(opts)", "A TCP (or unix stream) server.", returns = "server, or `nil, msg, errno` (EADDRINUSE ...)", see = "" },
   ["lsock.server.udp"] = { "lsock.server.udp()", "A UDP (or unix datagram) server: `handler(data, addr)` returns the reply (or nil).", returns = "server, or `nil, msg, errno`", see = "" },
+  ["lsock.signal"] = { "lsock.signal(sig [, action])", "Set a signal's disposition to ignored or default (no Lua handlers: this is for SIGPIPE-style process settings, as LuaSocket's load does).", returns = "string the previous disposition: \"default\", \"ignore\" or \"handler\" (one installed by C code); or nil, msg, errno", see = "sigaction(2)" },
   ["lsock.signalfd"] = { "lsock.signalfd(signals)", "Turn signals into a readable descriptor (the signals are blocked while it is open).", returns = "signalfd with read, fileno and close; or nil, msg, errno", see = "signalfd(2)" },
   ["lsock.sleep"] = { "lsock.sleep(seconds)", "Block the whole process for a while.", returns = "true", see = "nanosleep(2)" },
   ["lsock.socket"] = { "lsock.socket(family, type [, protocol])", "Open a socket.", returns = "socket the new socket (blocking, close-on-exec); or nil, msg, errno", see = "socket(2)" },
