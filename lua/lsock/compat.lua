@@ -498,11 +498,12 @@ function methods:getpeername()
   return names(self, "getpeername")
 end
 
---- The family as LuaSocket names it (`"inet"`, `"inet6"`).
+--- The family as LuaSocket names it (`"inet4"`, `"inet6"`).
 -- @usage print(c:getfamily())
 function methods:getfamily()
   local s = self._sock
-  return s and s:family() or self._family or "inet"
+  local f = s and s:family() or self._family or "inet"
+  return f == "inet" and "inet4" or f
 end
 
 local opts = require "lsock.compat_opts"
@@ -551,7 +552,7 @@ function methods:receivefrom(size)
   return data, addrparts(from)
 end
 
---- Sends a datagram to ip, port: `1`.
+--- Sends a datagram to ip, port: the bytes sent.
 -- @usage u:sendto("ping", "127.0.0.1", port)
 function methods:sendto(data, host, port)
   check(self, "udp", "sendto")
@@ -560,7 +561,7 @@ function methods:sendto(data, host, port)
     if not n then return nil, errtext(msg, code) end
     self._fixed = true
     self._tx = self._tx + n
-    return 1
+    return n
   end)
 end
 
@@ -581,7 +582,17 @@ end
 function methods:setpeername(host, port)
   check(self, "udp", "setpeername")
   if host == "*" then
-    if self._sock then self._sock:connect(core.addr{ family = "unspec" } or nil) end
+    -- Dissolving the association: a fresh socket on the same local address
+    -- (lsock's connect takes no AF_UNSPEC address).
+    local old = self._sock
+    if old then
+      local here = old:getsockname()
+      local s, err = core.socket(old:family(), "dgram")
+      if not s then return nil, err end
+      old:close()
+      s:bind(here)
+      self._sock, self._coret = s, false
+    end
     setmetatable(self, UNCONN)
     return 1
   end

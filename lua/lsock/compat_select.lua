@@ -21,7 +21,7 @@ function M.new(_, sel)
           if fd and fd >= 0 then key = math.tointeger(fd) end
         end
         if ready and key and o.dirty and o:dirty() then
-          ready[#ready + 1] = o; ready[o] = true
+          ready[#ready + 1] = o; ready[o] = #ready
         end
       end
       if key and back[key] == nil then
@@ -32,7 +32,8 @@ function M.new(_, sel)
   end
 
   --- Waits until an object of `recvt` is readable or one of `sendt`
-  -- writable: ready readers, ready writers (arrays and keys), and
+  -- writable: ready readers, ready writers (arrays, and each object a key
+  -- giving its index), and
   -- `"timeout"` when none is.
   -- @usage local r, w, err = compat.select({srv, c}, nil, 1)
   return function(recvt, sendt, timeout)
@@ -52,11 +53,11 @@ function M.new(_, sel)
     if not r then return rout, wout, w end
     for _, k in ipairs(r) do
       local o = rback[k]
-      if not rout[o] then rout[#rout + 1] = o; rout[o] = true end
+      if not rout[o] then rout[#rout + 1] = o; rout[o] = #rout end
     end
     for _, k in ipairs(w) do
       local o = wback[k]
-      wout[#wout + 1] = o; wout[o] = true
+      wout[#wout + 1] = o; wout[o] = #wout
     end
     if #rout == 0 and #wout == 0 then return rout, wout, "timeout" end
     return rout, wout
