@@ -22,7 +22,7 @@ M._DATAGRAMSIZE = 8192
 M._SOCKETINVALID = -1
 M.BLOCKSIZE = 2048
 
-local BUFSIZE = 8192
+local BUFSIZE = 65536
 
 ---------------------------------------------------------------- errors
 
@@ -319,14 +319,42 @@ end
 -- (to the end), or a count; `prefix` is put in front.  On timeout or close
 -- `nil, err, partial`.
 -- @usage local line, err, partial = c:receive()
+local STREAM = groups.stream
+
+-- A whole line from the buffer, or nil when none is complete there.
+local function bufline(self)
+  local buf, pos = self._buf, self._pos
+  local nl = find(buf, "\n", pos, true)
+  if nl then
+    local line = sub(buf, pos, nl - 1)
+    self._pos = nl + 1
+    if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
+    return line
+  end
+end
+
 function methods:receive(pattern, prefix)
-  check(self, "stream", "receive")
+  if not STREAM[getmetatable(self)] then check(self, "stream", "receive") end
+  -- The common case first: a whole line already in the buffer.
+  local fast = (pattern == nil or pattern == "*l") and prefix == nil
+    and not M._DEBUG
+  if fast then
+    local line = bufline(self)
+    if line then return line end
+  end
   local start = monotime()
   local s = self._sock
   if not s then return closed(start, prefix) end
   if self._kind == "udp" then return self:_dgram(start, pattern) end
   pattern = pattern or "*l"
   prefix = prefix or ""
+  if fast and self._pos > #self._buf then
+    -- Nothing buffered: read, and most often the line is complete.
+    local ok, err = fill(self, s, start)
+    if not ok then return nil, err, "" end
+    local line = bufline(self)
+    if line then return line end
+  end
   local parts = { prefix }
   if pattern == "*l" or pattern == "l" then
     while true do
@@ -677,6 +705,11 @@ function M.install(o)
   local unix = setmetatable({ stream = M.unix }, { __call = function() return M.unix() end })
   package.loaded["socket.unix"] = unix
   return M
+end
+
+-- Every class's index table holds the methods itself: one lookup per call.
+for _, mt in pairs(classes) do
+  for k, f in pairs(methods) do mt.__index[k] = f end
 end
 
 M._classes = classes
