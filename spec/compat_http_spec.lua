@@ -159,3 +159,38 @@ describe("socket.smtp over lsock.compat", function()
     assert.matches("..dot line", outs["compat peer"], 1, true)
   end)
 end)
+
+describe("compat.install and SIGPIPE", function()
+  local WRITE = [[
+    local p = io.popen("true", "w")
+    os.execute("sleep 0.3")
+    print(p:write(("x"):rep(1 << 20)) and p:flush())
+    print("alive")
+  ]]
+
+  -- The child starts with SIGPIPE at its default and unblocked, whatever
+  -- busted inherited or loaded (LuaSocket's core ignores SIGPIPE on load).
+  local function child(script)
+    local launch = "python3 -c " .. helper.quote("import os, signal; "
+      .. "signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
+      .. "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGPIPE}); "
+      .. "os.execvp('" .. helper.LUA .. "', ['" .. helper.LUA .. "', '-'])")
+    return helper.spawn(launch, script)
+  end
+
+  it("keeps the process alive when a peer goes mid-write, as LuaSocket does", function()
+    local p = child('require("lsock.compat").install()\n' .. WRITE)
+    local out, code = p:finish()
+    p:cleanup()
+    assert.equal(0, code)
+    assert.matches("alive", out)
+  end)
+
+  it("leaves SIGPIPE alone with sigpipe = \"default\"", function()
+    local p = child('require("lsock.compat").install { sigpipe = "default" }\n' .. WRITE)
+    local out, code = p:finish()
+    p:cleanup()
+    assert.not_matches("alive", out)
+    assert.not_equal(0, code)
+  end)
+end)

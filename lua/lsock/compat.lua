@@ -158,26 +158,32 @@ end
 --- A TCP master object of no family yet (LuaSocket's `socket.tcp`).
 -- @treturn table master object (`getfd()` is -1 until bind/connect)
 -- @usage local c = compat.tcp(); assert(c:connect("127.0.0.1", port))
+-- @function tcp
 M.tcp = tcpfactory(nil)
 --- A TCP master object for IPv4.
 -- @treturn table master object
 -- @usage local c = compat.tcp4()
+-- @function tcp4
 M.tcp4 = tcpfactory("inet")
 --- A TCP master object for IPv6.
 -- @treturn table master object
 -- @usage local c = compat.tcp6()
+-- @function tcp6
 M.tcp6 = tcpfactory("inet6")
 --- An unconnected UDP object (LuaSocket's `socket.udp`).
 -- @treturn table udp object
 -- @usage local u = compat.udp(); u:setsockname("127.0.0.1", 0)
+-- @function udp
 M.udp = udpfactory(nil)
 --- An unconnected UDP object for IPv4.
 -- @treturn table udp object
 -- @usage local u = compat.udp4()
+-- @function udp4
 M.udp4 = udpfactory("inet")
 --- An unconnected UDP object for IPv6.
 -- @treturn table udp object
 -- @usage local u = compat.udp6()
+-- @function udp6
 M.udp6 = udpfactory("inet6")
 
 ---------------------------------------------------------------- addresses
@@ -217,8 +223,7 @@ end
 
 ---------------------------------------------------------------- methods
 
---- Binds the object to a local address (`"*"` any); `1` or `nil, err`.
--- @usage assert(m:bind("127.0.0.1", 0))
+-- Binds the object to a local address (`"*"` any); `1` or `nil, err`.
 function methods:bind(host, port)
   check(self, "tcp", "bind")
   return eachaddr(self, host, port or 0, true, function(s, addr)
@@ -230,8 +235,7 @@ function methods:bind(host, port)
   end)
 end
 
---- Makes a bound master a server (`tcp{server}`).
--- @usage assert(m:listen(32))
+-- Makes a bound master a server (`tcp{server}`).
 function methods:listen(backlog)
   check(self, "master", "listen")
   local s, err = ensure(self)
@@ -242,8 +246,7 @@ function methods:listen(backlog)
   return 1
 end
 
---- Connects (a master becomes a client); `1` or `nil, err`.
--- @usage assert(c:connect("127.0.0.1", port))
+-- Connects (a master becomes a client); `1` or `nil, err`.
 function methods:connect(host, port)
   check(self, "tcp", "connect")
   if getmetatable(self) == SERVER then
@@ -261,8 +264,7 @@ function methods:connect(host, port)
   return ok, err
 end
 
---- Waits for a connection; the new `tcp{client}`, or `nil, err`.
--- @usage local c = assert(srv:accept())
+-- Waits for a connection; the new `tcp{client}`, or `nil, err`.
 function methods:accept()
   check(self, "server", "accept")
   local s = self._sock
@@ -392,9 +394,8 @@ function methods:receive(pattern, prefix)
   end
 end
 
---- Sends `data:sub(i, j)`; the index of the last byte sent, or
+-- Sends `data:sub(i, j)`; the index of the last byte sent, or
 -- `nil, err, last` (the last byte sent before the error).
--- @usage local last, err, sofar = c:send("hello\n")
 function methods:send(data, i, j)
   check(self, "stream", "send")
   local start = monotime()
@@ -431,9 +432,8 @@ function methods:send(data, i, j)
   return sent
 end
 
---- Sets the block (`"b"`, default) or total (`"t"`) timeout; nil or
+-- Sets the block (`"b"`, default) or total (`"t"`) timeout; nil or
 -- negative is no limit.
--- @usage c:settimeout(5); c:settimeout(30, "t")
 function methods:settimeout(t, mode)
   check(self, "any", "settimeout")
   t = t and tonumber(t) or -1
@@ -441,22 +441,19 @@ function methods:settimeout(t, mode)
   return 1
 end
 
---- The block and total timeouts (-1: none).
--- @usage local block, total = c:gettimeout()
+-- The block and total timeouts (-1: none).
 function methods:gettimeout()
   return self._block, self._total
 end
 
---- The descriptor, -1 when there is none (not yet created, or closed).
--- @usage if c:getfd() ~= -1 then ... end
+-- The descriptor, -1 when there is none (not yet created, or closed).
 function methods:getfd()
   local s = self._sock
   return s and s:fileno() or -1
 end
 
---- Replaces the descriptor (LuaSec takes it and sets -1): the object
+-- Replaces the descriptor (LuaSec takes it and sets -1): the object
 -- stops owning its old one.
--- @usage local fd = c:getfd(); c:setfd(-1)
 function methods:setfd(fd)
   local s = self._sock
   if s then s:detach() end
@@ -466,21 +463,18 @@ function methods:setfd(fd)
   return 1
 end
 
---- Whether received bytes wait in the object's buffer (`select` cannot see
+-- Whether received bytes wait in the object's buffer (`select` cannot see
 -- them).
--- @usage if c:dirty() then local line = c:receive() end
 function methods:dirty()
   return self._pos <= #self._buf
 end
 
---- Bytes received, bytes sent, age in seconds.
--- @usage local rx, tx, age = c:getstats()
+-- Bytes received, bytes sent, age in seconds.
 function methods:getstats()
   return self._rx, self._tx, monotime() - self._birth
 end
 
---- Sets the counters `getstats` reports.
--- @usage c:setstats(0, 0, 0)
+-- Sets the counters `getstats` reports.
 function methods:setstats(rx, tx, age)
   self._rx = math.tointeger(rx) or rx or self._rx
   self._tx = math.tointeger(tx) or tx or self._tx
@@ -488,8 +482,7 @@ function methods:setstats(rx, tx, age)
   return 1
 end
 
---- Closes; harmless twice.
--- @usage c:close()
+-- Closes; harmless twice.
 function methods:close()
   local s = self._sock
   if s then s:close() end
@@ -498,8 +491,7 @@ function methods:close()
   return 1
 end
 
---- Shuts down `"both"` (default), `"send"` or `"receive"`.
--- @usage c:shutdown("send")
+-- Shuts down `"both"` (default), `"send"` or `"receive"`.
 function methods:shutdown(how)
   check(self, "client", "shutdown")
   local map = { both = "rdwr", send = "wr", receive = "rd" }
@@ -515,19 +507,21 @@ local function names(self, which)
   return addrparts(a)
 end
 
---- The local address: ip, port, family.
--- @usage local ip, port = srv:getsockname()
-function methods:getsockname() return names(self, "getsockname") end
+-- The local address: ip, port, family (the port as a string, as
+-- LuaSocket 3.0 gives it).
+function methods:getsockname()
+  local ip, port, fam = names(self, "getsockname")
+  if type(port) == "number" then port = tostring(port) end
+  return ip, port, fam
+end
 
---- The peer's address: ip, port, family.
--- @usage local ip, port = c:getpeername()
+-- The peer's address: ip, port, family.
 function methods:getpeername()
   if getmetatable(self) == UNCONN then return nil, "not connected" end
   return names(self, "getpeername")
 end
 
---- The family as LuaSocket names it (`"inet4"`, `"inet6"`).
--- @usage print(c:getfamily())
+-- The family as LuaSocket names it (`"inet4"`, `"inet6"`).
 function methods:getfamily()
   local s = self._sock
   local f = s and s:family() or self._family or "inet"
@@ -536,16 +530,14 @@ end
 
 local opts = require "lsock.compat_opts"
 
---- Sets a LuaSocket-named option (`"tcp-nodelay"`, `"linger"`...): `1`.
--- @usage c:setoption("tcp-nodelay", true)
+-- Sets a LuaSocket-named option (`"tcp-nodelay"`, `"linger"`...): `1`.
 function methods:setoption(name, value)
   local s = self._sock
   if not s then return nil, "setsockopt failed" end
   return opts.set(s, name, value)
 end
 
---- Reads a LuaSocket-named option.
--- @usage local on = c:getoption("keepalive")
+-- Reads a LuaSocket-named option.
 function methods:getoption(name)
   local s = self._sock
   if not s then return nil, "getsockopt failed" end
@@ -565,8 +557,7 @@ function methods:_dgram(start, size)
   return data
 end
 
---- Receives a datagram and its sender: data, ip, port.
--- @usage local data, ip, port = u:receivefrom()
+-- Receives a datagram and its sender: data, ip, port.
 function methods:receivefrom(size)
   check(self, "udp", "receivefrom")
   local s = self._sock
@@ -580,8 +571,7 @@ function methods:receivefrom(size)
   return data, addrparts(from)
 end
 
---- Sends a datagram to ip, port: the bytes sent.
--- @usage u:sendto("ping", "127.0.0.1", port)
+-- Sends a datagram to ip, port: the bytes sent.
 function methods:sendto(data, host, port)
   check(self, "udp", "sendto")
   return eachaddr(self, host, port, false, function(s, addr)
@@ -593,8 +583,7 @@ function methods:sendto(data, host, port)
   end)
 end
 
---- Binds a UDP object (`udp:setsockname(ip, port)`).
--- @usage u:setsockname("*", 0)
+-- Binds a UDP object (`udp:setsockname(ip, port)`).
 function methods:setsockname(host, port)
   check(self, "udp", "setsockname")
   return eachaddr(self, host, port or 0, true, function(s, addr)
@@ -605,8 +594,7 @@ function methods:setsockname(host, port)
   end)
 end
 
---- Connects a UDP object; `"*"` disconnects it.
--- @usage u:setpeername("127.0.0.1", port)
+-- Connects a UDP object; `"*"` disconnects it.
 function methods:setpeername(host, port)
   check(self, "udp", "setpeername")
   if host == "*" then
@@ -636,6 +624,13 @@ end
 
 ---------------------------------------------------------------- module functions
 
+--- Waits until an object of `recvt` is readable or one of `sendt`
+-- writable (LuaSocket's `socket.select`, poll underneath).
+-- @treturn table ready readers (an array, and each object a key giving its index)
+-- @treturn table ready writers
+-- @treturn string `"timeout"` when none is ready
+-- @usage local r, w, err = compat.select({srv, c}, nil, 1)
+-- @function select
 M.select = require("lsock.compat_select").new(M, sockselect)
 
 --- Connects to host, port (after binding to laddress, lport if given),
@@ -682,7 +677,40 @@ function M.skip(n, ...)
 end
 
 M.dns = require "lsock.compat_dns"
-require("lsock.compat_try")(M)
+-- Try errors carry this metatable, so protect tells them from others.
+local TRY = { __name = "try error", __tostring = function(e) return tostring(e[1]) end }
+
+--- A try function: returns its arguments when the first is true, else
+-- calls `finalizer` and raises the second as a try error.
+-- @usage local try = compat.newtry(function() sock:close() end)
+function M.newtry(finalizer)
+  return function(...)
+    local ok = ...
+    if ok then return ... end
+    if finalizer then pcall(finalizer) end
+    error(setmetatable({ (select(2, ...)) }, TRY), 0)
+  end
+end
+
+--- Wraps `fn` so try errors come back as `nil, err`; other errors are
+-- raised again.
+-- @usage local get = compat.protect(function(url) return try(fetch(url)) end)
+function M.protect(fn)
+  return function(...)
+    local r = table.pack(pcall(fn, ...))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    local e = r[2]
+    if getmetatable(e) == TRY then return nil, e[1] end
+    error(e, 0)
+  end
+end
+
+--- LuaSocket's plain try: raises a try error when its first argument is
+-- nil or false, else returns its arguments.
+-- @usage local n = compat.try(c:send("x"))
+-- @function try
+M.try = M.newtry()
+
 
 --- A unix-domain stream master (LuaSocket's `socket.unix`).
 -- @treturn table master object
@@ -698,8 +726,17 @@ end
 -- @usage require("lsock.compat").install(); local http = require "socket.http"
 function M.install(o)
   o = o or {}
-  if o.sigpipe ~= "default" and core.signal_ignore_sigpipe then
-    core.signal_ignore_sigpipe()
+  if o.sigpipe ~= "default" and not M._sigpipe then
+    if core.signal_ignore_sigpipe then
+      core.signal_ignore_sigpipe()
+      M._sigpipe = true
+    elseif core.signalfd then
+      -- No SIG_IGN call in lsock's core yet: a signalfd for SIGPIPE keeps
+      -- the signal blocked while it is open (csrc/sigio.c), so a write to
+      -- a closed peer returns EPIPE instead of killing the process.  It
+      -- stays open for the life of the process.
+      M._sigpipe = core.signalfd { "pipe" }
+    end
   end
   package.loaded["socket.core"] = M
   local unix = setmetatable({ stream = M.unix }, { __call = function() return M.unix() end })

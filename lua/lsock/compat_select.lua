@@ -31,11 +31,8 @@ function M.new(_, sel)
     end
   end
 
-  --- Waits until an object of `recvt` is readable or one of `sendt`
-  -- writable: ready readers, ready writers (arrays, and each object a key
-  -- giving its index), and
-  -- `"timeout"` when none is.
-  -- @usage local r, w, err = compat.select({srv, c}, nil, 1)
+  -- The select function: ready readers, ready writers (arrays, and each
+  -- object a key giving its index), and `"timeout"` when none is.
   return function(recvt, sendt, timeout)
     local rl, wl, rback, wback = {}, {}, {}, {}
     local rout, wout = {}, {}
