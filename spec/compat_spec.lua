@@ -234,6 +234,25 @@ scenarios["newtry and protect"] = function(s)
   return out
 end
 
+scenarios["unix-domain streams (socket.unix)"] = function(s)
+  local unix = s == luasocket and require("socket.unix") or compat.unix
+  local path, clean = helper.tmppath(".sock")
+  local out = {}
+  local srv = unix()
+  out[#out + 1] = { srv:bind(path), srv:listen(), kind(srv) }
+  local c = unix()
+  out[#out + 1] = { c:connect(path), kind(c) }
+  local a = srv:accept()
+  out[#out + 1] = { kind(a) }
+  c:send("hi\r\nthere\n"); a:settimeout(1)
+  out[#out + 1] = { a:receive() }
+  out[#out + 1] = { a:receive() }
+  c:close()
+  out[#out + 1] = { a:receive() }
+  a:close(); srv:close(); clean()
+  return out
+end
+
 scenarios["dns"] = function(s)
   local out = {}
   local ip, res = s.dns.toip("localhost")

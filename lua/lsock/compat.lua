@@ -72,8 +72,9 @@ end
 local MASTER, CLIENT, SERVER = class "tcp{master}", class "tcp{client}",
   class "tcp{server}"
 local UNCONN, CONN = class "udp{unconnected}", class "udp{connected}"
-local UMASTER, UCLIENT, USERVER = class "unix{master}", class "unix{client}",
-  class "unix{server}"
+local UMASTER, UCLIENT, USERVER = class "unixstream{master}",
+  class "unixstream{client}",
+  class "unixstream{server}"
 
 -- Which classes each method accepts (as LuaSocket's checkclass/checkgroup).
 local groups = {
@@ -342,7 +343,7 @@ function methods:receive(pattern, prefix)
     and not M._DEBUG
   if fast then
     local line = bufline(self)
-    if line then return line end
+    if line then return line, nil, nil end
   end
   local start = monotime()
   local s = self._sock
@@ -355,7 +356,7 @@ function methods:receive(pattern, prefix)
     local ok, err = fill(self, s, start)
     if not ok then return nil, err, "" end
     local line = bufline(self)
-    if line then return line end
+    if line then return line, nil, nil end
   end
   local parts = { prefix }
   if pattern == "*l" or pattern == "l" then
