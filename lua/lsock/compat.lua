@@ -1,0 +1,754 @@
+--- lsock.compat: LuaSocket 3's `socket.core` API over lsock, so code
+-- written for LuaSocket (and LuaSocket's own pure-Lua modules) runs
+-- unchanged.  Objects are Lua tables around an lsock socket that is made
+-- on the first bind/connect (`getfd()` is -1 before); LuaSocket's class
+-- names (`tcp{master}` ...) are kept as one metatable per class, because
+-- programs read them through `class` and `tostring`.  Receives go through
+-- a buffer of our own, which is what `dirty()` reports.
+-- @module lsock.compat
+local core = require "lsock.core"
+
+local E = core.errno
+local EAGAIN = E.EAGAIN
+local monotime, sockselect = core.monotime, core.select
+local find, sub, gsub = string.find, string.sub, string.gsub
+local concat = table.concat
+
+local M = {}
+
+M._VERSION = "LuaSocket 3.0.0 (lsock.compat)"
+M._SETSIZE = 1 << 20    -- no real ceiling: select uses poll underneath
+M._DATAGRAMSIZE = 8192
+M._SOCKETINVALID = -1
+M.BLOCKSIZE = 2048
+
+local BUFSIZE = 65536
+
+---------------------------------------------------------------- errors
+
+-- LuaSocket's wording for the errno values programs compare against.
+local wording = {
+  [E.EADDRINUSE] = "address already in use", [E.EISCONN] = "already connected",
+  [E.EACCES] = "permission denied", [E.ECONNREFUSED] = "connection refused",
+  [E.ECONNABORTED] = "closed", [E.ECONNRESET] = "closed", [E.EPIPE] = "closed",
+  [E.ETIMEDOUT] = "timeout", [E.EAGAIN] = "timeout",
+  [E.EINPROGRESS] = "timeout",
+}
+local gaiwording = {}
+for name, text in pairs {
+  EAI_AGAIN = "temporary failure in name resolution",
+  EAI_BADFLAGS = "invalid value for ai_flags",
+  EAI_FAIL = "non-recoverable failure in name resolution",
+  EAI_FAMILY = "ai_family not supported",
+  EAI_MEMORY = "memory allocation failure",
+  EAI_NONAME = "host or service not provided, or not known",
+  EAI_SERVICE = "service not supported for socket type",
+  EAI_SOCKTYPE = "ai_socktype not supported",
+} do
+  if core[name] then gaiwording[core[name]] = text end
+end
+
+local function errtext(msg, code)
+  return wording[code] or msg
+end
+
+local function gaierr(msg, code)
+  return gaiwording[code] or msg
+end
+
+---------------------------------------------------------------- classes
+
+local methods = {}
+local classes = {}
+local function class(name)
+  local mt = { __name = name,
+    __index = setmetatable({ class = name }, { __index = methods }) }
+  mt.__tostring = function(self)
+    return name .. ": " .. self._id
+  end
+  classes[name] = mt
+  return mt
+end
+local MASTER, CLIENT, SERVER = class "tcp{master}", class "tcp{client}",
+  class "tcp{server}"
+local UNCONN, CONN = class "udp{unconnected}", class "udp{connected}"
+local UMASTER, UCLIENT, USERVER = class "unixstream{master}",
+  class "unixstream{client}",
+  class "unixstream{server}"
+
+-- Which classes each method accepts (as LuaSocket's checkclass/checkgroup).
+local groups = {
+  tcp = { [MASTER] = 1, [CLIENT] = 1, [SERVER] = 1, [UMASTER] = 1,
+    [UCLIENT] = 1, [USERVER] = 1 },
+  udp = { [UNCONN] = 1, [CONN] = 1 },
+  any = {},
+  client = { [CLIENT] = 1, [UCLIENT] = 1 },
+  master = { [MASTER] = 1, [UMASTER] = 1 },
+  server = { [SERVER] = 1, [USERVER] = 1 },
+  stream = { [CLIENT] = 1, [UCLIENT] = 1, [CONN] = 1, [UNCONN] = 1 },
+}
+for _, mt in pairs(classes) do groups.any[mt] = 1 end
+
+local expected = { tcp = "tcp{any}", udp = "udp{any}", any = "socket",
+  client = "tcp{client}", master = "tcp{master}", server = "tcp{server}",
+  stream = "tcp{client}" }
+
+local function check(self, group, fname)
+  local mt = getmetatable(self)
+  if not groups[group][mt] then
+    local got = type(mt) == "table" and classes[mt.__name] and mt.__name
+      or type(self)
+    error(("bad argument #1 to '%s' (%s expected, got %s)"):format(fname,
+      expected[group], got), 3)
+  end
+  return self
+end
+
+local function newobj(mt, family, kind)
+  local o = setmetatable({ _family = family, _kind = kind, _buf = "",
+    _pos = 1, _block = -1, _total = -1, _coret = false, _rx = 0, _tx = 0,
+    _birth = monotime() }, mt)
+  o._id = tostring({}):match("0x%x+") or "0x0"
+  return o
+end
+
+-- The lsock socket, made now if needed in the family given.
+local function ensure(self, family)
+  if self._sock then return self._sock end
+  local stype = self._kind == "udp" and "dgram" or "stream"
+  local s, msg, code = core.socket(family or self._family or "inet", stype)
+  if not s then return nil, errtext(msg, code) end
+  if self._kind == "unix" then s:settimeout(nil) end
+  self._sock, self._coret = s, false
+  return s
+end
+
+---------------------------------------------------------------- timeouts
+
+-- LuaSocket's timeout_getretry: what is left to wait, -1 for ever.
+local function retry(self, start)
+  local b, t = self._block, self._total
+  if t < 0 then return b end
+  local left = t - (monotime() - start)
+  if left < 0 then left = 0 end
+  if b < 0 or left < b then return left end
+  return b
+end
+
+-- Sets the lsock socket's own timeout to `r` (cached: no call when same).
+local function arm(self, s, r)
+  if r ~= self._coret then
+    s:settimeout(r >= 0 and r or nil)
+    self._coret = r
+  end
+end
+
+---------------------------------------------------------------- constructors
+
+local function tcpfactory(family)
+  return function()
+    return newobj(MASTER, family, "tcp")
+  end
+end
+local function udpfactory(family)
+  return function()
+    return newobj(UNCONN, family, "udp")
+  end
+end
+
+--- A TCP master object of no family yet (LuaSocket's `socket.tcp`).
+-- @treturn table master object (`getfd()` is -1 until bind/connect)
+-- @usage local c = compat.tcp(); assert(c:connect("127.0.0.1", port))
+-- @function tcp
+M.tcp = tcpfactory(nil)
+--- A TCP master object for IPv4.
+-- @treturn table master object
+-- @usage local c = compat.tcp4()
+-- @function tcp4
+M.tcp4 = tcpfactory("inet")
+--- A TCP master object for IPv6.
+-- @treturn table master object
+-- @usage local c = compat.tcp6()
+-- @function tcp6
+M.tcp6 = tcpfactory("inet6")
+--- An unconnected UDP object (LuaSocket's `socket.udp`).
+-- @treturn table udp object
+-- @usage local u = compat.udp(); u:setsockname("127.0.0.1", 0)
+-- @function udp
+M.udp = udpfactory(nil)
+--- An unconnected UDP object for IPv4.
+-- @treturn table udp object
+-- @usage local u = compat.udp4()
+-- @function udp4
+M.udp4 = udpfactory("inet")
+--- An unconnected UDP object for IPv6.
+-- @treturn table udp object
+-- @usage local u = compat.udp6()
+-- @function udp6
+M.udp6 = udpfactory("inet6")
+
+---------------------------------------------------------------- addresses
+
+-- Tries each getaddrinfo answer for host, port with fn(sock, addr).
+local function eachaddr(self, host, port, passive, fn)
+  if self._kind == "unix" then
+    local s, err = ensure(self, "unix")
+    if not s then return nil, err end
+    return fn(s, host)
+  end
+  if host == "*" then host = nil end
+  local fam = self._sock and self._sock:family() or self._family
+  if fam == "inet" and host == nil and passive then host = "0.0.0.0" end
+  if fam == "inet6" and host == nil and passive then host = "::" end
+  local res, msg, code = core.getaddrinfo(host, tostring(port),
+    { family = fam or "unspec",
+      socktype = self._kind == "udp" and "dgram" or "stream",
+      flags = passive and core.AI_PASSIVE or nil })
+  if not res then return nil, gaierr(msg, code) end
+  local err = "host or service not provided, or not known"
+  for _, ai in ipairs(res) do
+    local s, e = ensure(self, ai.addr.family)
+    if not s then return nil, e end
+    local ok, e2 = fn(s, ai.addr)
+    if ok then return ok end
+    err = e2
+    if not self._fixed then s:close(); self._sock = nil end
+  end
+  return nil, err
+end
+
+local function addrparts(a)
+  if a.family == "unix" then return a.path end
+  return a.host, math.tointeger(a.port), a.family
+end
+
+---------------------------------------------------------------- methods
+
+-- Binds the object to a local address (`"*"` any); `1` or `nil, err`.
+function methods:bind(host, port)
+  check(self, "tcp", "bind")
+  return eachaddr(self, host, port or 0, true, function(s, addr)
+    if self._kind ~= "unix" then s:setsockopt("socket", "reuseaddr", true) end
+    local ok, msg, code = s:bind(addr)
+    if not ok then return nil, errtext(msg, code) end
+    self._fixed = true
+    return 1
+  end)
+end
+
+-- Makes a bound master a server (`tcp{server}`).
+function methods:listen(backlog)
+  check(self, "master", "listen")
+  local s, err = ensure(self)
+  if not s then return nil, err end
+  local ok, msg, code = s:listen(backlog or 32)
+  if not ok then return nil, errtext(msg, code) end
+  setmetatable(self, self._kind == "unix" and USERVER or SERVER)
+  return 1
+end
+
+-- Connects (a master becomes a client); `1` or `nil, err`.
+function methods:connect(host, port)
+  check(self, "tcp", "connect")
+  if getmetatable(self) == SERVER then
+    error("bad argument #1 to 'connect' (tcp{master} expected)", 2)
+  end
+  local start = monotime()
+  local ok, err = eachaddr(self, host, port, false, function(s, addr)
+    arm(self, s, retry(self, start))
+    local r, msg, code = s:connect(addr)
+    if not r and code == E.EISCONN then r = true end
+    if not r then return nil, errtext(msg, code) end
+    return 1
+  end)
+  if ok then setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT) end
+  return ok, err
+end
+
+-- Waits for a connection; the new `tcp{client}`, or `nil, err`.
+function methods:accept()
+  check(self, "server", "accept")
+  local s = self._sock
+  arm(self, s, retry(self, monotime()))
+  local c, msg, code = s:accept()
+  if not c then return nil, errtext(msg, code) end
+  local o = newobj(self._kind == "unix" and UCLIENT or CLIENT,
+    c:family(), self._kind)
+  o._sock = c
+  return o
+end
+
+local function closed(start, prefix)
+  if M._DEBUG then return nil, "closed", prefix or "", monotime() - start end
+  return nil, "closed", prefix or ""
+end
+
+-- Reads more from the socket into the buffer: true, or nil, err.
+local function fill(self, s, start)
+  arm(self, s, retry(self, start))
+  local data, msg, code = s:recv(BUFSIZE)
+  if not data then
+    if code == EAGAIN then return nil, "timeout" end
+    return nil, errtext(msg, code)
+  end
+  if data == "" then return nil, "closed" end
+  self._rx = self._rx + #data
+  local buf, pos = self._buf, self._pos
+  if pos > #buf then self._buf = data
+  else self._buf = sub(buf, pos) .. data end
+  self._pos = 1
+  return true
+end
+
+local function take(self, n)
+  local pos = self._pos
+  local piece = sub(self._buf, pos, pos + n - 1)
+  self._pos = pos + #piece
+  return piece
+end
+
+local function rest(self)
+  local piece = sub(self._buf, self._pos)
+  self._buf, self._pos = "", 1
+  return piece
+end
+
+local function result(start, data, err, partial)
+  if M._DEBUG then return data, err, partial, monotime() - start end
+  return data, err, partial
+end
+
+--- Reads by pattern: `"*l"` (default; a line, every `\r` dropped), `"*a"`
+-- (to the end), or a count; `prefix` is put in front.  On timeout or close
+-- `nil, err, partial`.
+-- @usage local line, err, partial = c:receive()
+local STREAM = groups.stream
+
+-- A whole line from the buffer, or nil when none is complete there.
+local function bufline(self)
+  local buf, pos = self._buf, self._pos
+  local nl = find(buf, "\n", pos, true)
+  if nl then
+    local line = sub(buf, pos, nl - 1)
+    self._pos = nl + 1
+    if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
+    return line
+  end
+end
+
+function methods:receive(pattern, prefix)
+  if not STREAM[getmetatable(self)] then check(self, "stream", "receive") end
+  -- The common case first: a whole line already in the buffer.
+  local fast = (pattern == nil or pattern == "*l") and prefix == nil
+    and not M._DEBUG
+  if fast then
+    local line = bufline(self)
+    if line then return line, nil, nil end
+  end
+  local start = monotime()
+  local s = self._sock
+  if not s then return closed(start, prefix) end
+  if self._kind == "udp" then return self:_dgram(start, pattern) end
+  pattern = pattern or "*l"
+  prefix = prefix or ""
+  if fast and self._pos > #self._buf then
+    -- Nothing buffered: read, and most often the line is complete.
+    local ok, err = fill(self, s, start)
+    if not ok then return nil, err, "" end
+    local line = bufline(self)
+    if line then return line, nil, nil end
+  end
+  local parts = { prefix }
+  if pattern == "*l" or pattern == "l" then
+    while true do
+      local buf, pos = self._buf, self._pos
+      local nl = find(buf, "\n", pos, true)
+      if nl then
+        parts[#parts + 1] = gsub(sub(buf, pos, nl - 1), "\r", "")
+        self._pos = nl + 1
+        return result(start, concat(parts))
+      end
+      parts[#parts + 1] = gsub(rest(self), "\r", "")
+      local ok, err = fill(self, s, start)
+      if not ok then return result(start, nil, err, concat(parts)) end
+    end
+  elseif pattern == "*a" or pattern == "a" then
+    while true do
+      parts[#parts + 1] = rest(self)
+      local ok, err = fill(self, s, start)
+      if not ok then
+        if err == "closed" then return result(start, concat(parts)) end
+        return result(start, nil, err, concat(parts))
+      end
+    end
+  end
+  local n = tonumber(pattern)
+  if not n then error("bad argument #1 to 'receive' (invalid receive pattern)", 2) end
+  n = math.floor(n) - #prefix
+  while true do
+    local piece = take(self, n)
+    parts[#parts + 1] = piece
+    n = n - #piece
+    if n <= 0 then return result(start, concat(parts)) end
+    local ok, err = fill(self, s, start)
+    if not ok then return result(start, nil, err, concat(parts)) end
+  end
+end
+
+-- Sends `data:sub(i, j)`; the index of the last byte sent, or
+-- `nil, err, last` (the last byte sent before the error).
+function methods:send(data, i, j)
+  check(self, "stream", "send")
+  local start = monotime()
+  local s = self._sock
+  local len = #data
+  i = i or 1; j = j or -1
+  if i < 0 then i = len + i + 1 end
+  if i < 1 then i = 1 end
+  if j < 0 then j = len + j + 1 end
+  if j > len then j = len end
+  if not s then
+    if M._DEBUG then return nil, "closed", i - 1, monotime() - start end
+    return nil, "closed", i - 1
+  end
+  if self._kind == "udp" then
+    local n, msg, code = s:send(sub(data, i, j))
+    if not n then return nil, errtext(msg, code) end
+    self._tx = self._tx + n
+    return n
+  end
+  local sent = i - 1
+  while sent < j do
+    arm(self, s, retry(self, start))
+    local n, msg, code = s:send(data, 0, sent + 1, j)
+    if not n then
+      local err = code == EAGAIN and "timeout" or errtext(msg, code)
+      if M._DEBUG then return nil, err, sent, monotime() - start end
+      return nil, err, sent
+    end
+    sent = sent + n
+    self._tx = self._tx + n
+  end
+  if M._DEBUG then return sent, nil, nil, monotime() - start end
+  return sent
+end
+
+-- Sets the block (`"b"`, default) or total (`"t"`) timeout; nil or
+-- negative is no limit.
+function methods:settimeout(t, mode)
+  check(self, "any", "settimeout")
+  t = t and tonumber(t) or -1
+  if mode == "t" or mode == "r" then self._total = t else self._block = t end
+  return 1
+end
+
+-- The block and total timeouts (-1: none).
+function methods:gettimeout()
+  return self._block, self._total
+end
+
+-- The descriptor, -1 when there is none (not yet created, or closed).
+function methods:getfd()
+  local s = self._sock
+  return s and s:fileno() or -1
+end
+
+-- Replaces the descriptor (LuaSec takes it and sets -1): the object
+-- stops owning its old one.
+function methods:setfd(fd)
+  local s = self._sock
+  if s then s:detach() end
+  self._sock = nil
+  if fd and fd >= 0 then self._sock = core.fromfd(math.tointeger(fd)) end
+  self._coret = false
+  return 1
+end
+
+-- Whether received bytes wait in the object's buffer (`select` cannot see
+-- them).
+function methods:dirty()
+  return self._pos <= #self._buf
+end
+
+-- Bytes received, bytes sent, age in seconds.
+function methods:getstats()
+  return self._rx, self._tx, monotime() - self._birth
+end
+
+-- Sets the counters `getstats` reports.
+function methods:setstats(rx, tx, age)
+  self._rx = math.tointeger(rx) or rx or self._rx
+  self._tx = math.tointeger(tx) or tx or self._tx
+  if age then self._birth = monotime() - age end
+  return 1
+end
+
+-- Closes; harmless twice.
+function methods:close()
+  local s = self._sock
+  if s then s:close() end
+  self._sock = nil
+  self._buf, self._pos = "", 1
+  return 1
+end
+
+-- Shuts down `"both"` (default), `"send"` or `"receive"`.
+function methods:shutdown(how)
+  check(self, "client", "shutdown")
+  local map = { both = "rdwr", send = "wr", receive = "rd" }
+  if self._sock then self._sock:shutdown(map[how or "both"] or "rdwr") end
+  return 1
+end
+
+local function names(self, which)
+  local s = self._sock
+  if not s then return nil, "closed" end
+  local a, msg, code = s[which](s)
+  if not a then return nil, errtext(msg, code) end
+  return addrparts(a)
+end
+
+-- The local address: ip, port, family (the port as a string, as
+-- LuaSocket 3.0 gives it).
+function methods:getsockname()
+  local ip, port, fam = names(self, "getsockname")
+  if type(port) == "number" then port = tostring(port) end
+  return ip, port, fam
+end
+
+-- The peer's address: ip, port, family.
+function methods:getpeername()
+  if getmetatable(self) == UNCONN then return nil, "not connected" end
+  return names(self, "getpeername")
+end
+
+-- The family as LuaSocket names it (`"inet4"`, `"inet6"`).
+function methods:getfamily()
+  local s = self._sock
+  local f = s and s:family() or self._family or "inet"
+  return f == "inet" and "inet4" or f
+end
+
+local opts = require "lsock.compat_opts"
+
+-- Sets a LuaSocket-named option (`"tcp-nodelay"`, `"linger"`...): `1`.
+function methods:setoption(name, value)
+  local s = self._sock
+  if not s then return nil, "setsockopt failed" end
+  return opts.set(s, name, value)
+end
+
+-- Reads a LuaSocket-named option.
+function methods:getoption(name)
+  local s = self._sock
+  if not s then return nil, "getsockopt failed" end
+  return opts.get(s, name)
+end
+
+---------------------------------------------------------------- udp
+
+function methods:_dgram(start, size)
+  local s = self._sock
+  arm(self, s, retry(self, start))
+  local data, msg, code = s:recv(math.tointeger(size) or M._DATAGRAMSIZE)
+  if not data then
+    return nil, code == EAGAIN and "timeout" or errtext(msg, code)
+  end
+  self._rx = self._rx + #data
+  return data
+end
+
+-- Receives a datagram and its sender: data, ip, port.
+function methods:receivefrom(size)
+  check(self, "udp", "receivefrom")
+  local s = self._sock
+  if not s then return nil, "closed" end
+  arm(self, s, retry(self, monotime()))
+  local data, from, code = s:recvfrom(math.tointeger(size) or M._DATAGRAMSIZE)
+  if not data then
+    return nil, code == EAGAIN and "timeout" or errtext(from, code)
+  end
+  self._rx = self._rx + #data
+  return data, addrparts(from)
+end
+
+-- Sends a datagram to ip, port: the bytes sent.
+function methods:sendto(data, host, port)
+  check(self, "udp", "sendto")
+  return eachaddr(self, host, port, false, function(s, addr)
+    local n, msg, code = s:sendto(data, addr)
+    if not n then return nil, errtext(msg, code) end
+    self._fixed = true
+    self._tx = self._tx + n
+    return n
+  end)
+end
+
+-- Binds a UDP object (`udp:setsockname(ip, port)`).
+function methods:setsockname(host, port)
+  check(self, "udp", "setsockname")
+  return eachaddr(self, host, port or 0, true, function(s, addr)
+    local ok, msg, code = s:bind(addr)
+    if not ok then return nil, errtext(msg, code) end
+    self._fixed = true
+    return 1
+  end)
+end
+
+-- Connects a UDP object; `"*"` disconnects it.
+function methods:setpeername(host, port)
+  check(self, "udp", "setpeername")
+  if host == "*" then
+    -- Dissolving the association: a fresh socket on the same local address
+    -- (lsock's connect takes no AF_UNSPEC address).
+    local old = self._sock
+    if old then
+      local here = old:getsockname()
+      local s, err = core.socket(old:family(), "dgram")
+      if not s then return nil, err end
+      old:close()
+      s:bind(here)
+      self._sock, self._coret = s, false
+    end
+    setmetatable(self, UNCONN)
+    return 1
+  end
+  local ok, err = eachaddr(self, host, port, false, function(s, addr)
+    local r, msg, code = s:connect(addr)
+    if not r then return nil, errtext(msg, code) end
+    self._fixed = true
+    return 1
+  end)
+  if ok then setmetatable(self, CONN) end
+  return ok, err
+end
+
+---------------------------------------------------------------- module functions
+
+--- Waits until an object of `recvt` is readable or one of `sendt`
+-- writable (LuaSocket's `socket.select`, poll underneath).
+-- @treturn table ready readers (an array, and each object a key giving its index)
+-- @treturn table ready writers
+-- @treturn string `"timeout"` when none is ready
+-- @usage local r, w, err = compat.select({srv, c}, nil, 1)
+-- @function select
+M.select = require("lsock.compat_select").new(M, sockselect)
+
+--- Connects to host, port (after binding to laddress, lport if given),
+-- in `family` ("inet", "inet6" or any): a client, or `nil, err`.
+-- @usage local c = assert(compat.connect("127.0.0.1", port))
+function M.connect(host, port, laddress, lport, family)
+  local o = newobj(MASTER, family ~= "unspec" and family or nil, "tcp")
+  if laddress then
+    local ok, err = o:bind(laddress, lport or 0)
+    if not ok then o:close(); return nil, err end
+  end
+  local ok, err = o:connect(host, port)
+  if not ok then o:close(); return nil, err end
+  return o
+end
+
+--- Waits `s` seconds.
+-- @usage compat.sleep(0.1)
+function M.sleep(s)
+  s = tonumber(s) or 0
+  if s > 0 then core.sleep(s) end
+end
+
+local walloff
+--- Seconds since the epoch, with a fraction (the wall clock).
+-- @usage local t0 = compat.gettime()
+function M.gettime()
+  if core.gettime then return core.gettime() end
+  if not walloff then
+    -- No wall clock with sub-second precision in lsock's core yet: read it
+    -- once from date(1) and follow the monotonic clock from there.
+    local p = io.popen("date +%s.%N")
+    local now = p and tonumber(p:read("l"))
+    if p then p:close() end
+    walloff = (now or os.time()) - monotime()
+  end
+  return walloff + monotime()
+end
+
+--- Returns its arguments after the first `n`.
+-- @usage local b = compat.skip(1, "a", "b")
+function M.skip(n, ...)
+  return select(n + 1, ...)
+end
+
+M.dns = require "lsock.compat_dns"
+-- Try errors carry this metatable, so protect tells them from others.
+local TRY = { __name = "try error", __tostring = function(e) return tostring(e[1]) end }
+
+--- A try function: returns its arguments when the first is true, else
+-- calls `finalizer` and raises the second as a try error.
+-- @usage local try = compat.newtry(function() sock:close() end)
+function M.newtry(finalizer)
+  return function(...)
+    local ok = ...
+    if ok then return ... end
+    if finalizer then pcall(finalizer) end
+    error(setmetatable({ (select(2, ...)) }, TRY), 0)
+  end
+end
+
+--- Wraps `fn` so try errors come back as `nil, err`; other errors are
+-- raised again.
+-- @usage local get = compat.protect(function(url) return try(fetch(url)) end)
+function M.protect(fn)
+  return function(...)
+    local r = table.pack(pcall(fn, ...))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    local e = r[2]
+    if getmetatable(e) == TRY then return nil, e[1] end
+    error(e, 0)
+  end
+end
+
+--- LuaSocket's plain try: raises a try error when its first argument is
+-- nil or false, else returns its arguments.
+-- @usage local n = compat.try(c:send("x"))
+-- @function try
+M.try = M.newtry()
+
+
+--- A unix-domain stream master (LuaSocket's `socket.unix`).
+-- @treturn table master object
+-- @usage local u = compat.unix(); u:connect("/run/x.sock")
+function M.unix()
+  return newobj(UMASTER, "unix", "unix")
+end
+
+--- Makes `require "socket.core"` (and `"socket.unix"`) return compat, so
+-- LuaSocket's pure-Lua modules run on lsock; ignores SIGPIPE process-wide
+-- as LuaSocket does, unless `opts.sigpipe == "default"`.
+-- @param[opt] opts table `{sigpipe = "default"}`
+-- @usage require("lsock.compat").install(); local http = require "socket.http"
+function M.install(o)
+  o = o or {}
+  if o.sigpipe ~= "default" and not M._sigpipe then
+    if core.signal_ignore_sigpipe then
+      core.signal_ignore_sigpipe()
+      M._sigpipe = true
+    elseif core.signalfd then
+      -- No SIG_IGN call in lsock's core yet: a signalfd for SIGPIPE keeps
+      -- the signal blocked while it is open (csrc/sigio.c), so a write to
+      -- a closed peer returns EPIPE instead of killing the process.  It
+      -- stays open for the life of the process.
+      M._sigpipe = core.signalfd { "pipe" }
+    end
+  end
+  package.loaded["socket.core"] = M
+  local unix = setmetatable({ stream = M.unix }, { __call = function() return M.unix() end })
+  package.loaded["socket.unix"] = unix
+  return M
+end
+
+-- Every class's index table holds the methods itself: one lookup per call.
+for _, mt in pairs(classes) do
+  for k, f in pairs(methods) do mt.__index[k] = f end
+end
+
+M._classes = classes
+return M

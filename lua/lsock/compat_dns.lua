@@ -1,0 +1,96 @@
+--- lsock.compat_dns: LuaSocket's `socket.dns` table over lsock's
+-- getaddrinfo/getnameinfo, with LuaSocket's result shapes.
+-- @module lsock.compat_dns
+local core = require "lsock.core"
+
+local M = {}
+
+local gai = {}
+for name, text in pairs {
+  EAI_AGAIN = "temporary failure in name resolution",
+  EAI_FAIL = "non-recoverable failure in name resolution",
+  EAI_FAMILY = "ai_family not supported",
+  EAI_NONAME = "host or service not provided, or not known",
+  EAI_SERVICE = "service not supported for socket type",
+} do
+  if core[name] then gai[core[name]] = text end
+end
+local function err(msg, code) return nil, gai[code] or msg end
+
+local function isip(s)
+  return core.inet_pton("inet", s) ~= nil or core.inet_pton("inet6", s) ~= nil
+end
+
+-- LuaSocket's resolved table: {name=, alias={}, ip={}}.
+local function resolved(name, ips)
+  return { name = name, alias = {}, ip = ips }
+end
+
+--- The first IPv4 address of a name, and the resolved table.
+-- @usage local ip = compat.dns.toip("localhost")
+function M.toip(name)
+  local res, msg, code = core.getaddrinfo(name, nil,
+    { family = "inet", socktype = "stream", flags = core.AI_CANONNAME })
+  if not res then return err(msg, code) end
+  local ips = {}
+  for _, ai in ipairs(res) do ips[#ips + 1] = ai.addr.host end
+  return ips[1], resolved(res[1].canonname or name, ips)
+end
+
+--- The canonical name of an address or name, and the resolved table.
+-- @usage local name = compat.dns.tohostname("127.0.0.1")
+function M.tohostname(addr)
+  local ip = addr
+  if not isip(addr) then
+    local r, msg = M.toip(addr)
+    if not r then return nil, msg end
+    ip = r
+  end
+  local a = core.addr(ip, 0)
+  if not a then return nil, "host or service not provided, or not known" end
+  local host, msg, code = core.getnameinfo(a, core.NI_NAMEREQD)
+  if not host then return err(msg, code) end
+  return host, resolved(host, { ip })
+end
+
+--- The machine's host name.
+-- @usage print(compat.dns.gethostname())
+function M.gethostname()
+  return core.gethostname()
+end
+
+--- Every address of host (service `port`): array of `{family=, addr=}`
+-- with `"inet"`/`"inet6"` and the address text, as LuaSocket.
+-- @usage for _, a in ipairs(compat.dns.getaddrinfo("localhost")) do print(a.addr) end
+function M.getaddrinfo(host, port)
+  local res, msg, code = core.getaddrinfo(host, port and tostring(port) or nil,
+    { socktype = "stream" })
+  if not res then return err(msg, code) end
+  local out = {}
+  for _, ai in ipairs(res) do
+    out[#out + 1] = { family = ai.addr.family, addr = ai.addr.host }
+  end
+  return out
+end
+
+--- Names for an address and/or port: array of host names, array of
+-- service names.
+-- @usage local names, servs = compat.dns.getnameinfo("127.0.0.1", 80)
+function M.getnameinfo(host, port)
+  local a
+  if host then
+    if isip(host) then a = core.addr(host, tonumber(port) or 0)
+    else
+      local ip, msg = M.toip(host)
+      if not ip then return nil, msg end
+      a = core.addr(ip, tonumber(port) or 0)
+    end
+  else
+    a = core.addr("127.0.0.1", tonumber(port) or 0)
+  end
+  local h, s, code = core.getnameinfo(a)
+  if not h then return err(s, code) end
+  return host and { h } or nil, port and { s } or nil
+end
+
+return M

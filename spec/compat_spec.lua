@@ -1,0 +1,328 @@
+-- lsock.compat against LuaSocket itself: every scenario runs once on
+-- Debian's LuaSocket core and once on compat, and the two must give the
+-- same results (numbers compare by value: LuaSocket's 1.0 is compat's 1).
+local helper = require "helper"
+local luasocket = require "socket.core"
+local compat = require "lsock.compat"
+
+
+-- A connected pair through a listening server on 127.0.0.1.
+local function pair(s)
+  local srv = assert(s.tcp())
+  assert(srv:bind("127.0.0.1", 0))
+  assert(srv:listen())
+  local _, port = srv:getsockname()
+  local c = assert(s.tcp())
+  assert(c:connect("127.0.0.1", port))
+  local a = assert(srv:accept())
+  return srv, c, a, port
+end
+
+local function kind(o) return (tostring(o):match("^[^:]*")) end
+
+local scenarios = {}
+
+scenarios["states, classes and tostring"] = function(s)
+  local out = {}
+  local m = s.tcp()
+  out[#out + 1] = { m:getfd(), m.class, kind(m) }
+  m:bind("127.0.0.1", 0)
+  out[#out + 1] = { m:getfd() >= 0, m.class }
+  m:listen()
+  out[#out + 1] = { m.class, kind(m), select(2, pcall(m.send, m, "x")) ~= nil }
+  local _, port = m:getsockname()
+  local c = s.tcp()
+  out[#out + 1] = { c:connect("127.0.0.1", port), c.class, kind(c) }
+  local a = m:accept()
+  out[#out + 1] = { a.class, (a:getpeername()), c:getfamily() }
+  local ip, sport, fam = m:getsockname()
+  out[#out + 1] = { ip, type(sport), fam, type(select(2, c:getpeername())) }
+  local u = s.udp()
+  out[#out + 1] = { u:getfd(), kind(u), u:setsockname("127.0.0.1", 0), kind(u) }
+  out[#out + 1] = { u:setpeername("127.0.0.1", port), kind(u) }
+  out[#out + 1] = { u:setpeername("*"), kind(u) }
+  for _, o in ipairs { m, c, a, u } do o:close() end
+  out[#out + 1] = { c:getfd() }
+  return out
+end
+
+scenarios["receive patterns, prefix and partial results"] = function(s)
+  local srv, c, a = pair(s)
+  a:settimeout(0.2)
+  local out = {}
+  c:send("ab\r\nc\rd\r\r\nbin\0ary\n12345678rest")
+  out[#out + 1] = { a:receive() }
+  out[#out + 1] = { a:receive("*l") }
+  out[#out + 1] = { a:receive("*l", "pre-") }
+  out[#out + 1] = { a:receive(3) }
+  out[#out + 1] = { a:receive(5, "xy") }
+  out[#out + 1] = { a:receive() }          -- timeout: partial "rest"
+  out[#out + 1] = { a:receive(10) }        -- nothing left
+  c:send("tail")
+  c:close()
+  out[#out + 1] = { a:receive("*a") }      -- success at close
+  out[#out + 1] = { a:receive() }          -- closed, ""
+  a:close()
+  out[#out + 1] = { a:receive() }          -- local close: nil, "closed"
+  srv:close()
+  return out
+end
+
+-- A python3 peer sends one 3 MB line with \r in it, then a binary line.
+local BIGLINE = [[
+import socket, sys
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+print("127.0.0.1:%d" % l.getsockname()[1], flush=True)
+c, _ = l.accept()
+c.sendall(b"x" * (3 << 20) + b"\r\n" + bytes(range(256)).replace(b"\n", b"") + b"\n")
+c.close()
+]]
+
+scenarios["a line of megabytes and a binary line"] = function(s)
+  local peer = helper.python(BIGLINE)
+  local _, port = peer:address()
+  local c = s.tcp()
+  c:settimeout(10)
+  assert(c:connect("127.0.0.1", port))
+  local big = c:receive()
+  local bin = c:receive()
+  local out = { #big, big == ("x"):rep(3 << 20), #bin, bin:byte(1), bin:byte(-1) }
+  out[#out + 1] = { c:receive() }
+  c:close()
+  peer:cleanup()
+  return out
+end
+
+scenarios["send indices"] = function(s)
+  local srv, c, a = pair(s)
+  local out = {}
+  out[#out + 1] = { c:send("0123456789", 3, 6) }
+  out[#out + 1] = { c:send("0123456789", -3) }
+  out[#out + 1] = { c:send("") }
+  a:settimeout(1)
+  out[#out + 1] = { a:receive(7) }
+  c:close()
+  out[#out + 1] = { c:send("abc") }
+  a:close(); srv:close()
+  return out
+end
+
+scenarios["error strings"] = function(s)
+  local srv = s.tcp()
+  srv:bind("127.0.0.1", 0); srv:listen()
+  local _, port = srv:getsockname()
+  local out = {}
+  out[#out + 1] = { s.tcp():bind("127.0.0.1", port) }
+  srv:close()
+  out[#out + 1] = { s.tcp():connect("127.0.0.1", port) }
+  out[#out + 1] = { s.connect("127.0.0.1", port) }
+  return out
+end
+
+scenarios["select: arrays, keys, timeout, dirty and closed entries"] = function(s)
+  local srv, c, a = pair(s)
+  local out = {}
+  local r, w, e = s.select({ a }, nil, 0.05)
+  out[#out + 1] = { #r, #w, e }
+  r, w, e = s.select({ a }, { c }, 1)
+  out[#out + 1] = { #r, #w, w[1] == c, w[c], e }
+  c:send("one\ntwo\n")
+  r = s.select({ srv, a }, nil, 1)
+  out[#out + 1] = { #r, r[1] == a, r[a] }
+  a:settimeout(1)
+  out[#out + 1] = { a:receive(), a:dirty() }
+  -- The second line is buffered: select must still say readable.
+  local _; r, _, e = s.select({ a }, nil, 1)
+  out[#out + 1] = { #r, r[a], e }
+  out[#out + 1] = { a:receive(), a:dirty() }
+  local dead = s.tcp(); dead:close()
+  r, _, e = s.select({ dead, a }, nil, 0.05)
+  out[#out + 1] = { #r, e }
+  c:close(); a:close(); srv:close()
+  return out
+end
+
+scenarios["options by LuaSocket name"] = function(s)
+  local srv, c, a = pair(s)
+  local out = {}
+  for _, name in ipairs { "tcp-nodelay", "keepalive", "reuseaddr" } do
+    out[#out + 1] = { name, c:setoption(name, true), c:getoption(name) }
+    out[#out + 1] = { name, c:setoption(name, false), c:getoption(name) }
+  end
+  out[#out + 1] = { c:setoption("linger", { on = true, timeout = 3 }) }
+  local l = c:getoption("linger")
+  out[#out + 1] = { l.on, l.timeout }
+  out[#out + 1] = { c:setoption("recv-buffer-size", 65536),
+    c:getoption("recv-buffer-size") >= 65536 }
+  out[#out + 1] = { c:setoption("send-buffer-size", 65536) }
+  out[#out + 1] = { c:getoption("error") }
+  out[#out + 1] = { c:setoption("tcp-keepidle", 30), c:getoption("tcp-keepidle") }
+  out[#out + 1] = { c:setoption("tcp-keepcnt", 4), c:getoption("tcp-keepcnt") }
+  out[#out + 1] = { c:setoption("tcp-keepintvl", 7), c:getoption("tcp-keepintvl") }
+  local u = s.udp(); u:setsockname("127.0.0.1", 0)
+  out[#out + 1] = { u:setoption("broadcast", true), u:getoption("broadcast") }
+  out[#out + 1] = { u:setoption("dontroute", true), u:getoption("dontroute") }
+  local m = s.tcp(); out[#out + 1] = { m:setoption("reuseaddr", true) }
+  for _, o in ipairs { srv, c, a, u } do o:close() end
+  return out
+end
+
+scenarios["udp datagrams"] = function(s)
+  local u1, u2 = s.udp(), s.udp()
+  u1:setsockname("127.0.0.1", 0)
+  local ip, port = u1:getsockname()
+  u1:settimeout(1); u2:settimeout(1)
+  local out = {}
+  out[#out + 1] = { u2:sendto("ping", ip, port) }
+  local data, fip, fport = u1:receivefrom()
+  out[#out + 1] = { data, fip, type(fport) }
+  u1:setpeername(fip, fport)
+  out[#out + 1] = { u1:send("pong") }
+  out[#out + 1] = { u2:receive() }
+  out[#out + 1] = { u2:receive(2) == nil }
+  u1:settimeout(0.05)
+  out[#out + 1] = { u1:receive() }
+  out[#out + 1] = { u1:getpeername() == "127.0.0.1" }
+  u1:close(); u2:close()
+  return out
+end
+
+scenarios["timeouts: block and total"] = function(s)
+  local srv, c, a = pair(s)
+  local out = {}
+  a:settimeout(5)
+  a:settimeout(0.2, "t")
+  local t0 = helper.now()
+  out[#out + 1] = { a:receive() }
+  local dt = helper.now() - t0
+  out[#out + 1] = { dt >= 0.1 and dt < 3 }
+  out[#out + 1] = { a:gettimeout() }
+  a:settimeout(0); a:settimeout(nil, "t")
+  out[#out + 1] = { a:receive(1) }
+  c:close(); a:close(); srv:close()
+  return out
+end
+
+scenarios["getstats counts bytes exactly"] = function(s)
+  local srv, c, a = pair(s)
+  c:send(("z"):rep(1000) .. "\n"); a:settimeout(1)
+  a:receive(10); a:receive()
+  local rx, tx = a:getstats()
+  local crx, ctx = c:getstats()
+  local out = { { rx, tx, crx, ctx } }
+  out[#out + 1] = { a:setstats(5, 6, 0) }
+  rx, tx = a:getstats()
+  out[#out + 1] = { rx, tx }
+  c:close(); a:close(); srv:close()
+  return out
+end
+
+scenarios["newtry and protect"] = function(s)
+  local out = {}
+  local finalized = 0
+  local try = s.newtry(function() finalized = finalized + 1 end)
+  local f = s.protect(function(x)
+    local a, b = try(x, "failed")
+    return a, b
+  end)
+  out[#out + 1] = { f(7) }
+  out[#out + 1] = { f(nil) }
+  out[#out + 1] = { finalized }
+  local g = s.protect(function() error("plain error", 0) end)
+  out[#out + 1] = { pcall(g) }
+  out[#out + 1] = { s.skip(2, "a", "b", "c") }
+  return out
+end
+
+scenarios["unix-domain streams (socket.unix)"] = function(s)
+  local unix = s == luasocket and require("socket.unix") or compat.unix
+  local path, clean = helper.tmppath(".sock")
+  local out = {}
+  local srv = unix()
+  out[#out + 1] = { srv:bind(path), srv:listen(), kind(srv) }
+  local c = unix()
+  out[#out + 1] = { c:connect(path), kind(c) }
+  local a = srv:accept()
+  out[#out + 1] = { kind(a) }
+  c:send("hi\r\nthere\n"); a:settimeout(1)
+  out[#out + 1] = { a:receive() }
+  out[#out + 1] = { a:receive() }
+  c:close()
+  out[#out + 1] = { a:receive() }
+  a:close(); srv:close(); clean()
+  return out
+end
+
+scenarios["dns"] = function(s)
+  local out = {}
+  local ip, res = s.dns.toip("localhost")
+  out[#out + 1] = { ip, type(res), type(res.ip) }
+  out[#out + 1] = { s.dns.gethostname() == (io.open("/proc/sys/kernel/hostname"):read("l")) }
+  local ai = s.dns.getaddrinfo("127.0.0.1")
+  out[#out + 1] = { ai[1].family, ai[1].addr }
+  out[#out + 1] = { s.dns.toip("no-such-host.invalid") == nil }
+  return out
+end
+
+describe("lsock.compat, scenario by scenario against LuaSocket", function()
+  local names = {}
+  for name in pairs(scenarios) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    it(name .. " gives LuaSocket's results", function()
+      local ref = scenarios[name](luasocket)
+      local got = scenarios[name](compat)
+      assert.same(ref, got)
+    end)
+  end
+end)
+
+describe("lsock.compat where lsock does better", function()
+  it("selects over 1,100 sockets (LuaSocket stops at _SETSIZE 1024)", function()
+    assert.is_true(compat._SETSIZE > 100000)
+    local srv, c, a = pair(compat)
+    local many = {}
+    for i = 1, 1100 do
+      local u = compat.udp(); u:setsockname("127.0.0.1", 0); many[i] = u
+    end
+    local list = {}
+    for i = 1, #many do list[i] = many[i] end
+    list[#list + 1] = a
+    c:send("x\n")
+    local r, _, e = compat.select(list, nil, 2)
+    assert.same({ 1, 1 }, { #r, r[a] })
+    assert.is_nil(e)
+    for _, u in ipairs(many) do u:close() end
+    c:close(); a:close(); srv:close()
+  end)
+
+  it("returns the elapsed time as a fourth result with _DEBUG", function()
+    local srv, c, a = pair(compat)
+    compat._DEBUG = true
+    a:settimeout(0.1)
+    local ok, d1, d2, partial, el = pcall(a.receive, a)
+    compat._DEBUG = nil
+    assert.is_true(ok)
+    assert.same({ nil, "timeout", "" }, { d1, d2, partial })
+    assert.is_true(el >= 0.05 and el < 3)
+    c:close(); a:close(); srv:close()
+  end)
+
+  it("gettime is the wall clock", function()
+    assert.is_true(math.abs(compat.gettime() - os.time()) < 2)
+    assert.is_true(math.abs(compat.gettime() - luasocket.gettime()) < 0.5)
+  end)
+
+  it("setfd hands the descriptor over, as LuaSec's wrap does", function()
+    local srv, c, a = pair(compat)
+    local fd = c:getfd()
+    c:setfd(-1)
+    assert.equal(-1, c:getfd())
+    assert.is_true(helper.fd_is_open(fd))
+    local s = helper.lsock.fromfd(fd)
+    assert.equal(3, s:send("hi\n"))
+    a:settimeout(1)
+    assert.equal("hi", a:receive())
+    s:close(); a:close(); srv:close()
+  end)
+end)
