@@ -257,6 +257,7 @@ int lsockI_addrtostring(lua_State *L, const Addr *a) {
       break;
     }
     default:
+      if (lsockI_linktostring(L, a)) return 1;  /* netlink, packet */
       lua_pushfstring(L, "(family %d)", (int)a->ss.ss_family);
       return 1;
   }
@@ -311,7 +312,7 @@ static int addr_index(lua_State *L) {
   else if (strcmp(k, "scope_id") == 0 && fam == AF_INET6)
     lua_pushinteger(L, csin6(a)->sin6_scope_id);
   else if (strcmp(k, "unpack") == 0) lua_pushcfunction(L, addr_unpack);
-  else lua_pushnil(L);
+  else if (!lsockI_linkindex(L, a, k)) lua_pushnil(L);
   return 1;
 }
 
@@ -333,7 +334,15 @@ static int addr_index(lua_State *L) {
 static int lsock_addr(lua_State *L) {
   Addr a;
   int r;
-  if (lua_isnoneornil(L, 2)) {
+  if (lua_type(L, 1) == LUA_TTABLE) {  /* {family = ...}: link.c */
+    int top = lua_gettop(L), family = lsockI_tableaddr(L, 1, &a);
+    if (family == AF_UNIX) makeunix(L, top + 1, &a);
+    else if (family != 0) {
+      if ((r = resolve(L, top + 1, family, 0, AI_NUMERICHOST, &a)) != 0)
+        return r;
+      if (family == AF_INET6) lsockI_tablefix(L, 1, &a);
+    }
+  } else if (lua_isnoneornil(L, 2)) {
     makeunix(L, 1, &a);
   } else {
     int family = lsockI_checkfamily(L, 3, AF_UNSPEC);
