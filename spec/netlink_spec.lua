@@ -59,8 +59,10 @@ describe("netlink sockets", function()
     assert.equal(0x10, a.groups)
     assert.equal("netlink:0/0x10", tostring(a))
     assert.equal(a, lsock.addr { family = "netlink", groups = 0x10 })
-    assert.equal(lsock.addr("127.0.0.1", 80), lsock.addr { family = "inet", host = "127.0.0.1", port = 80 })
-    assert.equal(lsock.addr("fe80::1%lo", 5), lsock.addr { family = "inet6", host = "fe80::1", port = 5, scope = "lo" })
+    assert.equal(lsock.addr("127.0.0.1", 80),
+                 lsock.addr { family = "inet", host = "127.0.0.1", port = 80 })
+    assert.equal(lsock.addr("fe80::1%lo", 5),
+                 lsock.addr { family = "inet6", host = "fe80::1", port = 5, scope = "lo" })
     assert.equal(7, lsock.addr { family = "inet6", host = "::1", flowinfo = 7 }.flowinfo)
     assert.equal("/tmp/x.sock", lsock.addr { family = "unix", path = "/tmp/x.sock" }.path)
     assert.equal("0.0.0.0:0", tostring(lsock.addr { family = "inet" }))
@@ -110,7 +112,8 @@ describe("netlink sockets", function()
     assert(s:setsockopt("netlink", "ext_ack", true))
     assert.is_true(s:getsockopt("netlink", "ext_ack"))
     -- an address on an interface index that does not exist
-    local req = IFADDR:pack(lsock.AF_INET, 24, 0, 0, 0x7ffffff0) .. nl.attr(nl.IFA_LOCAL, "\10\0\0\1")
+    local req = IFADDR:pack(lsock.AF_INET, 24, 0, 0, 0x7ffffff0)
+                .. nl.attr(nl.IFA_LOCAL, "\10\0\0\1")
     local ok, err, code = nl.request(s, nl.RTM_NEWADDR, nl.NLM_F_ACK | nl.NLM_F_CREATE, req)
     assert.is_nil(ok)
     assert.equal(lsock.errno.ENODEV, code)
@@ -130,7 +133,8 @@ describe("netlink sockets", function()
 
   it("a truncated reply is a clear error, not a crash", function()
     local s = route()
-    assert(s:sendto(nl.pack(nl.RTM_GETLINK, nl.NLM_F_REQUEST | nl.NLM_F_DUMP, 5, IFINFO:pack(0, 0, 0, 0, 0)),
+    assert(s:sendto(nl.pack(nl.RTM_GETLINK, nl.NLM_F_REQUEST | nl.NLM_F_DUMP, 5,
+                            IFINFO:pack(0, 0, 0, 0, 0)),
                     lsock.addr { family = "netlink" }))
     s:settimeout(5)
     local buf = assert(s:recv(65536))
@@ -174,7 +178,7 @@ describe("netlink inside a network namespace", function()
     netns.cleanup()
   end)
 
-  it("an RTM_NEWADDR on a veth interface reaches a socket subscribed to RTMGRP_IPV4_IFADDR", function()
+  it("an RTM_NEWADDR on a veth reaches a socket subscribed to RTMGRP_IPV4_IFADDR", function()
     assert(net:exec("a", "ip link add lkv0 type veth peer name lkv1"))
     local p = net:lua("a", [[
 local lsock = require "lsock"
