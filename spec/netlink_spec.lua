@@ -170,6 +170,51 @@ describe("netlink sockets", function()
   end)
 end)
 
+describe("examples/iplink.lua", function()
+  local function iplink(...)
+    local p = helper.example("iplink.lua", { ... })
+    local out, code = p:finish()
+    local err = p:stderr()
+    p:cleanup()
+    return out, code, err
+  end
+
+  it("prints its usage on -h and on bad arguments", function()
+    local out, code = iplink("-h")
+    assert.equal(0, code)
+    assert.truthy(out:find("^usage: iplink%.lua"))
+    local out2, code2 = iplink("route")
+    assert.equal(2, code2)
+    assert.equal("", out2)
+  end)
+
+  it("lists the links and addresses `ip -o link` and `ip -o addr` list", function()
+    local out, code, err = iplink("link")
+    assert.equal(0, code, err)
+    local mine = {}
+    for index, name, flags in out:gmatch("(%d+): (%S+): <([^>]*)>") do
+      mine[#mine + 1] = index .. " " .. name .. (flags:find("UP") and " up" or "")
+    end
+    local theirs = {}
+    for line in sh("ip -o link"):gmatch("[^\n]+") do
+      local index, name, flags = line:match("^(%d+): ([^:@ ]+)[^:]*: <([^>]*)>")
+      theirs[#theirs + 1] = index .. " " .. name .. (flags:find("UP") and " up" or "")
+    end
+    assert.same(theirs, mine)
+    out, code, err = iplink("addr")
+    assert.equal(0, code, err)
+    mine, theirs = {}, {}
+    for line in out:gmatch("[^\n]+") do mine[#mine + 1] = line end
+    for line in sh("ip -o addr"):gmatch("[^\n]+") do
+      local index, name, fam, addr = line:match("^(%d+): ([^:@ ]+)%s+(%S+) (%S+)")
+      theirs[#theirs + 1] = ("%s: %s %s %s"):format(index, name, fam, addr)
+    end
+    table.sort(mine)
+    table.sort(theirs)
+    assert.same(theirs, mine)
+  end)
+end)
+
 describe("netlink inside a network namespace", function()
   local net
   setup(function() net = netns.single() end)
