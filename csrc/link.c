@@ -218,14 +218,14 @@ static unsigned char hwfield(lua_State *L, int t, const char *k, int hatype,
     return (unsigned char)luaL_argerror(L, t, lua_pushfstring(L, "field "
             "'%s': bytes expected, got %s", k, luaL_typename(L, -1)));
   s = lua_tolstring(L, -1, &n);
-  if (n > HWMAX)
-    return (unsigned char)luaL_argerror(L, t, lua_pushfstring(L,
-            "field '%s': hardware address of %d bytes (at most %d)", k,
-            (int)n, (int)HWMAX));
   if ((hatype == 0 || hatype == ARPHRD_ETHER) && n != 0 && n != ETH_ALEN)
     return (unsigned char)luaL_argerror(L, t, lua_pushfstring(L,
             "field '%s': ethernet address of %d bytes (6 expected; give "
             "the bytes, not text)", k, (int)n));
+  if (n > HWMAX)
+    return (unsigned char)luaL_argerror(L, t, lua_pushfstring(L,
+            "field '%s': hardware address of %d bytes (at most %d)", k,
+            (int)n, (int)HWMAX));
   memcpy(p, s, n);
   lua_pop(L, 1);
   return (unsigned char)n;
