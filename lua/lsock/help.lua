@@ -28,7 +28,8 @@ function M.public()
   for k, v in pairs(lsock) do
     if type(v) == "function" and k:sub(1, 1) ~= "_" then names["lsock." .. k] = v end
   end
-  for _, mod in ipairs { "tcp", "udp", "unix", "stream", "multicast", "server", "loop", "help" } do
+  for _, mod in ipairs { "tcp", "udp", "unix", "stream", "multicast", "server", "loop", "help",
+                         "netlink" } do
     local ok, m = pcall(require, "lsock." .. mod)
     if ok and type(m) == "table" then
       for k, v in pairs(m) do
