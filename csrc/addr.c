@@ -319,15 +319,21 @@ static int addr_index(lua_State *L) {
 
 /* Module functions -------------------------------------------------------- */
 
-/*** Make an address: a numeric host and port, or a unix path.
+/*** Make an address: a numeric host and port, a unix path, or a table.
+The table form takes every family: `{family="inet", host=, port=}`,
+`"inet6"` (also `scope`, `flowinfo`), `"unix"` (`path`), `"netlink"`
+(`pid`, `groups`) and `"packet"` (`ifindex`, `protocol`, `hatype`,
+`pkttype`, `address` = hardware address bytes); see doc/netlink.md.
 @function addr
-@tparam string host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), or a unix
-  path ("\0name" is abstract)
+@tparam string|table host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), a unix
+  path ("\0name" is abstract), or a table `{family=, ...}`
 @tparam[opt] int port with a host
 @tparam[opt] string family of the "*" wildcard (default "inet")
-@treturn sockaddr fields family, host, port, path, flowinfo, scope_id
+@treturn sockaddr fields family, host, port, path, flowinfo, scope_id; pid,
+  groups (netlink); ifindex, protocol, hatype, pkttype, address (packet)
 @return[2] nil, "invalid address"
 @usage local a = lsock.addr("127.0.0.1", 80); print(a, a.port)
+local k = lsock.addr{family = "netlink", groups = 0x10}
 @see inet_pton(3)
 */
 /* lsock.addr(host, port [, family]) or lsock.addr(path). */

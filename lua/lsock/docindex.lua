@@ -2,7 +2,7 @@
 -- lua/ (make doc-index): do not edit.  lsock.help reads it.
 -- luacheck: no max line length
 return {
-  ["lsock.addr"] = { "lsock.addr(host [, port [, family]])", "Make an address: a numeric host and port, or a unix path.", returns = "sockaddr fields family, host, port, path, flowinfo, scope_id; or nil, \"invalid address\"", see = "inet_pton(3)" },
+  ["lsock.addr"] = { "lsock.addr(host [, port [, family]])", "Make an address: a numeric host and port, a unix path, or a table.", returns = "sockaddr fields family, host, port, path, flowinfo, scope_id; pid, groups (netlink); ifindex, protocol, hatype, pkttype, address (packet); or nil, \"invalid address\"", see = "inet_pton(3)" },
   ["lsock.checksum"] = { "lsock.checksum(data)", "The internet checksum (RFC 1071) of a string, for raw sockets.", returns = "int the 16-bit sum, to store big-endian (string.pack(\">I2\", sum))", see = "" },
   ["lsock.close"] = { "lsock.close(fd)", "Close a raw descriptor (one received with SCM_RIGHTS, say).", returns = "true; or nil, msg, errno", see = "close(2)" },
   ["lsock.fork"] = { "lsock.fork()", "Fork the process (C stdio is flushed first).", returns = "int the child's pid in the parent, 0 in the child; or nil, msg, errno", see = "fork(2)" },
