@@ -147,6 +147,10 @@ describe("netlink sockets", function()
     assert.matches("truncated", err)
     ok, err = nl.attrs(("=I2I2"):pack(20, nl.IFLA_IFNAME) .. "eth", 1)
     assert.is_nil(ok)
+    -- a position before the start raises (string.unpack would count it
+    -- from the end, and the walk would never end)
+    assert.has_error(function() nl.attrs("abcd", math.mininteger) end)
+    assert.has_error(function() nl.attrs("abcd", 0) end)
     assert.matches("^truncated attribute", err)
     -- every prefix of a real reply: a list or an error, nothing else
     for i = 0, math.min(#buf, 600) do

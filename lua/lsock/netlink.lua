@@ -150,7 +150,13 @@ end
 -- @return[2] nil, "truncated attribute at byte N"
 -- @usage local _, a = netlink.attrs(m.payload, 17); print(a[netlink.IFLA_IFNAME])
 function M.attrs(s, from)
-  local out, i, n = {}, from or 1, #s
+  assert(type(s) == "string", "bad argument #1 to 'attrs' (string expected)")
+  from = from or 1
+  -- string.unpack reads a negative position from the end: a walk from one
+  -- would never reach the end of the string
+  assert(math.type(from) == "integer" and from >= 1,
+         "bad argument #2 to 'attrs' (position >= 1 expected)")
+  local out, i, n = {}, from, #s
   local byType = {}
   while i + 3 <= n do
     local len, type = ("=I2I2"):unpack(s, i)
