@@ -257,6 +257,7 @@ int lsockI_addrtostring(lua_State *L, const Addr *a) {
       break;
     }
     default:
+      if (lsockI_linktostring(L, a)) return 1;  /* netlink, packet */
       lua_pushfstring(L, "(family %d)", (int)a->ss.ss_family);
       return 1;
   }
@@ -311,29 +312,43 @@ static int addr_index(lua_State *L) {
   else if (strcmp(k, "scope_id") == 0 && fam == AF_INET6)
     lua_pushinteger(L, csin6(a)->sin6_scope_id);
   else if (strcmp(k, "unpack") == 0) lua_pushcfunction(L, addr_unpack);
-  else lua_pushnil(L);
+  else if (!lsockI_linkindex(L, a, k)) lua_pushnil(L);
   return 1;
 }
 
 
 /* Module functions -------------------------------------------------------- */
 
-/*** Make an address: a numeric host and port, or a unix path.
+/*** Make an address: a numeric host and port, a unix path, or a table.
+The table form takes every family: `{family="inet", host=, port=}`,
+`"inet6"` (also `scope`, `flowinfo`), `"unix"` (`path`), `"netlink"`
+(`pid`, `groups`) and `"packet"` (`ifindex`, `protocol`, `hatype`,
+`pkttype`, `address` = hardware address bytes); see doc/netlink.md.
 @function addr
-@tparam string host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), or a unix
-  path ("\0name" is abstract)
+@tparam string|table host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), a unix
+  path ("\0name" is abstract), or a table `{family=, ...}`
 @tparam[opt] int port with a host
 @tparam[opt] string family of the "*" wildcard (default "inet")
-@treturn sockaddr fields family, host, port, path, flowinfo, scope_id
+@treturn sockaddr fields family, host, port, path, flowinfo, scope_id; pid,
+  groups (netlink); ifindex, protocol, hatype, pkttype, address (packet)
 @return[2] nil, "invalid address"
 @usage local a = lsock.addr("127.0.0.1", 80); print(a, a.port)
+local k = lsock.addr{family = "netlink", groups = 0x10}
 @see inet_pton(3)
 */
 /* lsock.addr(host, port [, family]) or lsock.addr(path). */
 static int lsock_addr(lua_State *L) {
   Addr a;
   int r;
-  if (lua_isnoneornil(L, 2)) {
+  if (lua_type(L, 1) == LUA_TTABLE) {  /* {family = ...}: link.c */
+    int top = lua_gettop(L), family = lsockI_tableaddr(L, 1, &a);
+    if (family == AF_UNIX) makeunix(L, top + 1, &a);
+    else if (family != 0) {
+      if ((r = resolve(L, top + 1, family, 0, AI_NUMERICHOST, &a)) != 0)
+        return r;
+      if (family == AF_INET6) lsockI_tablefix(L, 1, &a);
+    }
+  } else if (lua_isnoneornil(L, 2)) {
     makeunix(L, 1, &a);
   } else {
     int family = lsockI_checkfamily(L, 3, AF_UNSPEC);

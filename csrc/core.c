@@ -266,6 +266,7 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   setconstants(L);
   lsockI_open_socket(L);
   lsockI_open_addr(L);
+  lsockI_open_link(L);
   lsockI_open_options(L);
   lsockI_open_names(L);
   lsockI_open_stream(L);

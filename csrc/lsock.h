@@ -99,7 +99,7 @@ void lsockI_open_names(lua_State *L);
 
 typedef enum LsockKind {
   K_BOOL, K_INT, K_TIME, K_LINGER, K_STR, K_UCRED, K_TCPINFO, K_U64,
-  K_MREQ, K_MREQSRC, K_MREQ6, K_GSR, K_IF4, K_IF6
+  K_MREQ, K_MREQSRC, K_MREQ6, K_GSR, K_IF4, K_IF6, K_PMREQ
 } LsockKind;
 
 typedef union LsockOptval {
@@ -127,6 +127,21 @@ int lsockI_kinderror(lua_State *L, const char *option, const char *expected);
 int lsockI_encodemcast(lua_State *L, const char *option, LsockKind kind,
                        int *optname, LsockOptval *v, socklen_t *len);
 void lsockI_pushin4(lua_State *L, const struct in_addr *a);
+
+/* link.c: netlink and packet addresses, their protocol names, the
+** packet_mreq option value and getifaddrs.  tableaddr builds netlink and
+** packet addresses (returns 0) or pushes the positional arguments of the
+** other families and returns the family; tablefix adds inet6 scope and
+** flowinfo.  linkindex/linktostring return 0 for other families. */
+int lsockI_checkfamproto(lua_State *L, int arg, int family);
+int lsockI_sysproto(int family, int protocol);
+int lsockI_tableaddr(lua_State *L, int t, Addr *a);
+void lsockI_tablefix(lua_State *L, int t, Addr *a);
+int lsockI_linkindex(lua_State *L, const Addr *a, const char *k);
+int lsockI_linktostring(lua_State *L, const Addr *a);
+int lsockI_encodepmreq(lua_State *L, const char *option, LsockOptval *v,
+                       socklen_t *len);
+void lsockI_open_link(lua_State *L);
 
 /* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
 void lsockI_open_stream(lua_State *L);

@@ -216,6 +216,8 @@ int lsockI_encodemcast(lua_State *L, const char *option, LsockKind kind,
       err = iface(L, 4, option, NULL, &v->i);
       *len = sizeof v->i;
       break;
+    case K_PMREQ:  /* packet_mreq: link.c */
+      return lsockI_encodepmreq(L, option, v, len);
     default:
       return ENOPROTOOPT;
   }

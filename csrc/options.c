@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
+#include <linux/netlink.h>
+#include <linux/if_packet.h>
 
 #include "lsock.h"
 
@@ -33,6 +35,8 @@ typedef struct Opt {
 #define IP6(n, c, k, a) {"ipv6", n, #c, IPPROTO_IPV6, c, k, a}
 #define TCP(n, c, k, a) {"tcp", n, #c, IPPROTO_TCP, c, k, a}
 #define UDP(n, c, k, a) {"udp", n, #c, IPPROTO_UDP, c, k, a}
+#define NL(n, c, k, a)  {"netlink", n, #c, SOL_NETLINK, c, k, a}
+#define PK(n, c, k, a)  {"packet", n, #c, SOL_PACKET, c, k, a}
 
 /* The order here is the order of doc/options.md.  Options newer than some
 ** libc headers sit under their own #ifdef. */
@@ -180,6 +184,38 @@ static const Opt options[] = {
 #ifdef UDP_GRO
   UDP("gro", UDP_GRO, K_BOOL, RW),
 #endif
+  NL("add_membership", NETLINK_ADD_MEMBERSHIP, K_INT, WO),
+  NL("drop_membership", NETLINK_DROP_MEMBERSHIP, K_INT, WO),
+  NL("pktinfo", NETLINK_PKTINFO, K_BOOL, RW),
+  NL("broadcast_error", NETLINK_BROADCAST_ERROR, K_BOOL, RW),
+  NL("no_enobufs", NETLINK_NO_ENOBUFS, K_BOOL, RW),
+#ifdef NETLINK_LISTEN_ALL_NSID
+  NL("listen_all_nsid", NETLINK_LISTEN_ALL_NSID, K_BOOL, RW),
+#endif
+#ifdef NETLINK_CAP_ACK
+  NL("cap_ack", NETLINK_CAP_ACK, K_BOOL, RW),
+#endif
+#ifdef NETLINK_EXT_ACK
+  NL("ext_ack", NETLINK_EXT_ACK, K_BOOL, RW),
+#endif
+#ifdef NETLINK_GET_STRICT_CHK
+  NL("get_strict_chk", NETLINK_GET_STRICT_CHK, K_BOOL, RW),
+#endif
+  PK("add_membership", PACKET_ADD_MEMBERSHIP, K_PMREQ, WO),
+  PK("drop_membership", PACKET_DROP_MEMBERSHIP, K_PMREQ, WO),
+  PK("auxdata", PACKET_AUXDATA, K_BOOL, RW),
+  PK("origdev", PACKET_ORIGDEV, K_BOOL, RW),
+  PK("version", PACKET_VERSION, K_INT, RW),
+  PK("hdrlen", PACKET_HDRLEN, K_INT, RO),
+  PK("reserve", PACKET_RESERVE, K_INT, RW),
+  PK("loss", PACKET_LOSS, K_BOOL, RW),
+  PK("vnet_hdr", PACKET_VNET_HDR, K_BOOL, RW),
+  PK("timestamp", PACKET_TIMESTAMP, K_INT, RW),
+  PK("fanout", PACKET_FANOUT, K_INT, RW),
+#ifdef PACKET_IGNORE_OUTGOING
+  PK("ignore_outgoing", PACKET_IGNORE_OUTGOING, K_BOOL, RW),
+#endif
+  PK("qdisc_bypass", PACKET_QDISC_BYPASS, K_BOOL, RW),
   {NULL, NULL, NULL, 0, 0, K_INT, RW}
 };
 
@@ -207,11 +243,15 @@ static const struct { const char *name, *value; } kinds[] = {
   {"ip_mreqn_if", "set: local address, index, name or "
                   "`{address=, ifindex=}`; get: the address string"},
   {"ifindex", "set: index or name; get: the index"},
+  {"packet_mreq", "`{ifindex=, type=\"promisc\"|\"multicast\"|"
+                  "\"allmulti\", address=<bytes>}`, ifindex an index "
+                  "or a name"},
 };
 
 static const struct { const char *name; int level; } levels[] = {
   {"socket", SOL_SOCKET}, {"ip", IPPROTO_IP}, {"ipv6", IPPROTO_IPV6},
-  {"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP}, {NULL, 0}
+  {"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP},
+  {"netlink", SOL_NETLINK}, {"packet", SOL_PACKET}, {NULL, 0}
 };
 
 

@@ -233,12 +233,13 @@ static void setupfd(int fd) {
 static int lsock_socket(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, -1);
   int type = lsockI_checktype(L, 2, -1);
-  int proto = lsockI_checkprotocol(L, 3, 0);
+  int proto = lsockI_checkfamproto(L, 3, family);
   /* A type or'ed with SOCK_NONBLOCK makes a non-blocking socket; the
   ** flags are not part of the type that type() reports. */
   Sock *s = newsock(L, family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
                     proto, (type & SOCK_NONBLOCK) ? 0 : -1);
-  int fd = socket(family, type | SOCK_CLOEXEC, proto);
+  int fd = socket(family, type | SOCK_CLOEXEC,
+                  lsockI_sysproto(family, proto));
   if (fd == -1) return lsockI_fail(L, errno);
   setupfd(fd);
   s->fd = fd;

@@ -10,21 +10,27 @@
 -- The kernel writes each address as the hex of the in-memory 32-bit words,
 -- so on a little-endian machine 127.0.0.1 reads 0100007F; lsock.inet_ntop
 -- turns the bytes back into text.
+--
+-- With -k the TCP and UDP sockets come from the kernel over netlink
+-- instead, as `ss -tuan` gets them: one SOCK_DIAG_BY_FAMILY dump
+-- (inet_diag_req_v2) per protocol and family, each reply an inet_diag_msg.
 local lsock = require "lsock"
 
 local USAGE = [[
-usage: netstat.lua [-t] [-u] [-x] [-l] [-a]
+usage: netstat.lua [-t] [-u] [-x] [-l] [-a] [-k]
   -t  TCP sockets (/proc/net/tcp, tcp6)
   -u  UDP sockets (/proc/net/udp, udp6)
   -x  unix sockets (/proc/net/unix)
   -l  listening sockets only (-a: all, the default)
+  -k  TCP and UDP from the kernel over netlink (sock_diag), not /proc
   with none of -t -u -x: all three]]
 
-local want, listening = {}, false
+local want, listening, diag = {}, false, false
 for _, a in ipairs(arg) do
   if a == "-h" or a == "--help" then io.stdout:write(USAGE, "\n"); os.exit(0)
   elseif a == "-t" or a == "-u" or a == "-x" then want[a:sub(2)] = true
   elseif a == "-l" then listening = true
+  elseif a == "-k" then diag = true
   elseif a ~= "-a" then io.stderr:write(USAGE, "\n"); os.exit(2)
   end
 end
@@ -78,6 +84,19 @@ end
 local rows = {}
 local function row(...) rows[#rows + 1] = string.format(...) end
 
+-- One TCP or UDP socket: st its state number, ports 0 for none.
+local function inetrow(proto, st, laddr, raddr, rport, rx, tx, inode, owner)
+  local state = TCP_STATES[st] or tostring(st)
+  if proto:sub(1, 3) == "udp" then -- UDP has no states; connected is ESTABLISHED
+    state = state == "ESTABLISHED" and state or ""
+  end
+  local open = state == "LISTEN" or (state == "" and rport == 0)
+  if not listening or open then
+    row("%-5s %6d %6d %-23s %-23s %-11s %s", proto, rx, tx, laddr, raddr, state,
+      owner[inode] or "-")
+  end
+end
+
 local function inet(proto, file, family, owner)
   local f = io.open("/proc/net/" .. file)
   if not f then return end
@@ -86,18 +105,40 @@ local function inet(proto, file, family, owner)
     local la, ra, st, tx, rx, inode = line:match(
       "^%s*%d+: (%S+) (%S+) (%x%x) (%x+):(%x+) %S+ %S+ +%d+ +%d+ (%d+)")
     if la then
-      local state = TCP_STATES[tonumber(st, 16)] or st
-      if proto:sub(1, 3) == "udp" then -- UDP has no states; connected is ESTABLISHED
-        state = state == "ESTABLISHED" and state or ""
-      end
-      local open = state == "LISTEN" or (state == "" and ra:match("^0+:0000$"))
-      if not listening or open then
-        row("%-5s %6d %6d %-23s %-23s %-11s %s", proto, tonumber(rx, 16), tonumber(tx, 16),
-          address(la, family), address(ra, family), state, owner[inode] or "-")
-      end
+      inetrow(proto, tonumber(st, 16), address(la, family), address(ra, family),
+        tonumber(ra:match(":(%x+)$"), 16), tonumber(rx, 16), tonumber(tx, 16), inode, owner)
     end
   end
   f:close()
+end
+
+-- The same sockets from sock_diag.  inet_diag_req_v2: family, protocol,
+-- ext, pad, states (a bit mask), then an inet_diag_sockid to match (all
+-- zero: every socket).  Each reply is an inet_diag_msg: family, state,
+-- timer, retrans, the sockid (ports and addresses in network byte order),
+-- expires, rqueue, wqueue, uid, inode.
+local DIAG_REQ = "=BBBxI4" .. ("x"):rep(48)
+local DIAG_MSG = "=BBBB>I2>I2c16c16=I4I4I4I4I4I4I4I4"
+local nl -- lsock.netlink, loaded with -k only
+
+local function diagaddr(family, bytes, port)
+  local len = family == "inet" and 4 or 16
+  local text = lsock.inet_ntop(family, bytes:sub(1, len))
+  if family == "inet6" then text = "[" .. text .. "]" end
+  return text .. ":" .. (port == 0 and "*" or port)
+end
+
+local function sockdiag(s, proto, family, owner)
+  local ipproto = proto:sub(1, 3) == "udp" and 17 or 6
+  local af = family == "inet" and lsock.AF_INET or lsock.AF_INET6
+  local msgs = assert(nl.request(s, nl.SOCK_DIAG_BY_FAMILY, nl.NLM_F_DUMP,
+                                 DIAG_REQ:pack(af, ipproto, 0, 0xffffffff)))
+  for _, m in ipairs(msgs) do
+    local _, st, _, _, sport, dport, src, dst, _, _, _, _, rq, wq, _, inode =
+      DIAG_MSG:unpack(m.payload)
+    inetrow(proto, st, diagaddr(family, src, sport), diagaddr(family, dst, dport), dport,
+      rq, wq, tostring(inode), owner)
+  end
 end
 
 local UNIX_TYPES = { [1] = "STREAM", [2] = "DGRAM", [5] = "SEQPACKET" }
@@ -128,8 +169,15 @@ local owner = owners()
 if want.t or want.u then
   row("%-5s %6s %6s %-23s %-23s %-11s %s", "Proto", "Recv-Q", "Send-Q", "Local Address",
     "Foreign Address", "State", "PID/Program name")
-  if want.t then inet("tcp", "tcp", "inet", owner); inet("tcp6", "tcp6", "inet6", owner) end
-  if want.u then inet("udp", "udp", "inet", owner); inet("udp6", "udp6", "inet6", owner) end
+  local read = inet
+  if diag then
+    nl = lsock.netlink
+    local s = assert(lsock.socket("netlink", "dgram", "sock_diag"))
+    assert(s:bind(lsock.addr { family = "netlink" }))
+    read = function(proto, _, family) sockdiag(s, proto, family, owner) end
+  end
+  if want.t then read("tcp", "tcp", "inet", owner); read("tcp6", "tcp6", "inet6", owner) end
+  if want.u then read("udp", "udp", "inet", owner); read("udp6", "udp6", "inet6", owner) end
 end
 if want.x then
   row("%-5s %6s %-11s %-11s %-13s %-9s %-20s %s", "Proto", "RefCnt", "Flags", "Type",

@@ -101,4 +101,33 @@ describe("examples/netstat.lua", function()
     assert.truthy(line:find("LISTENING", 1, true))
     assert.truthy(line:find("STREAM", 1, true))
   end)
+
+  it("asks sock_diag with -k and agrees with its /proc mode", function()
+    local srv <close> = assert(lsock.socket("inet", "stream"))
+    assert(srv:bind("127.0.0.1", 0))
+    assert(srv:listen())
+    srv:settimeout(5)
+    local cli <close> = assert(lsock.socket("inet", "stream"))
+    cli:settimeout(5)
+    assert(cli:connect(srv:getsockname()))
+    local conn <close> = assert(srv:accept())
+    assert.is_true(conn:getpeername() == cli:getsockname())
+    local u <close> = assert(lsock.socket("inet", "dgram"))
+    assert(u:bind("127.0.0.1", 0))
+    local sp = "127.0.0.1:" .. srv:getsockname().port
+    local cp = "127.0.0.1:" .. cli:getsockname().port
+    local up = "127.0.0.1:" .. u:getsockname().port
+    local me = mypid() .. "/"
+    local proc, diag = netstat("-t", "-u"), netstat("-t", "-u", "-k")
+    for _, want in ipairs { { "tcp", sp, "0.0.0.0:*", "LISTEN" },
+                            { "tcp", cp, sp, "ESTABLISHED" },
+                            { "tcp", sp, cp, "ESTABLISHED" },
+                            { "udp", up, "0.0.0.0:*", me } } do
+      local a, b = find(proc, table.unpack(want, 1, 3)), find(diag, table.unpack(want, 1, 3))
+      assert.truthy(a, proc)
+      assert.truthy(b, "no " .. table.concat(want, " ") .. " in:\n" .. diag)
+      assert.equal(want[4], b[6]:sub(1, #want[4]))
+      assert.same({ a[6], a[7] }, { b[6], b[7] })
+    end
+  end)
 end)

@@ -37,6 +37,9 @@ function makers.connected4()
   assert(s:connect("127.0.0.1", 9))
   return s
 end
+function makers.netlink() return assert(lsock.socket("netlink", "raw", "route")) end
+-- in the sweep's own namespace: a packet socket sees only its loopback
+function makers.packet() return assert(lsock.socket("packet", "raw", "all")) end
 local keep = {}  -- peers of the connected TCP socket, closed at the end
 function makers.tcpconn()
   local l = makers.listening()
@@ -77,6 +80,14 @@ local B4 = { multiaddr = "225.0.0.10", interface = "127.0.0.1",
 local G6 = { multiaddr = "ff12::10", interface = "lo" }
 local S6 = { multiaddr = "ff3e::10", interface = "lo", sourceaddr = "::1" }
 local B6 = { multiaddr = "ff12::10", interface = 1, sourceaddr = "::2" }
+
+-- Whether the namespace's loopback has IFF_ flag bit (it should: want).
+local function loflag(bit, want)
+  local f = assert(io.open("/sys/class/net/lo/flags"))
+  local flags = tonumber(f:read("l"))
+  f:close()
+  return (flags & bit ~= 0) == want, ("lo flags 0x%x"):format(flags)
+end
 
 -- level.name -> { sock=, set=, want= (value or check function) }, or for
 -- read-only rows { sock=, want= }, or a sequence of `steps`.
@@ -208,6 +219,46 @@ local samples = {
   ["udp.cork"] = { set = true },
   ["udp.segment"] = { set = 1200 },
   ["udp.gro"] = { set = true },
+  -- Netlink groups: joined by number, seen in getsockname's bit mask (a
+  -- group past the protocol's last is EINVAL).
+  ["netlink.add_membership"] = { sock = "netlink", steps = {
+    { "add_membership", 5, true }, { "add_membership", 100000, E.EINVAL } },
+    verify = function(s)
+      return s:getsockname().groups == 0x10, "groups " .. s:getsockname().groups
+    end },
+  ["netlink.drop_membership"] = { sock = "netlink", steps = {
+    { "add_membership", 5, true }, { "drop_membership", 5, true } },
+    verify = function(s)
+      return s:getsockname().groups == 0, "groups " .. s:getsockname().groups
+    end },
+  ["netlink.pktinfo"] = { sock = "netlink", set = true },
+  ["netlink.broadcast_error"] = { sock = "netlink", set = true },
+  ["netlink.no_enobufs"] = { sock = "netlink", set = true },
+  ["netlink.listen_all_nsid"] = { sock = "netlink", set = true },
+  ["netlink.cap_ack"] = { sock = "netlink", set = true },
+  ["netlink.ext_ack"] = { sock = "netlink", set = true },
+  ["netlink.get_strict_chk"] = { sock = "netlink", set = true },
+  -- Promiscuous mode on the namespace's loopback: the flag shows in sysfs
+  -- while the membership lasts; a second drop finds nothing.
+  ["packet.add_membership"] = { sock = "packet", steps = {
+    { "add_membership", { ifindex = "lo", type = "promisc" }, true } },
+    verify = function() return loflag(0x100, true) end },
+  -- (a drop that finds nothing is no error in packet(7))
+  ["packet.drop_membership"] = { sock = "packet", steps = {
+    { "add_membership", { ifindex = 1, type = "allmulti" }, true },
+    { "drop_membership", { ifindex = 1, type = "allmulti" }, true } },
+    verify = function() return loflag(0x200, false) end },
+  ["packet.auxdata"] = { sock = "packet", set = true },
+  ["packet.origdev"] = { sock = "packet", set = true },
+  ["packet.version"] = { sock = "packet", set = 1 },  -- TPACKET_V2
+  ["packet.hdrlen"] = { sock = "packet", want = atleast(16) },
+  ["packet.reserve"] = { sock = "packet", set = 4 },
+  ["packet.loss"] = { sock = "packet", set = true },
+  ["packet.vnet_hdr"] = { sock = "packet", set = true },
+  ["packet.timestamp"] = { sock = "packet", set = 1 },
+  ["packet.fanout"] = { sock = "packet", set = 7 },  -- group 7, PACKET_FANOUT_HASH
+  ["packet.ignore_outgoing"] = { sock = "packet", set = true },
+  ["packet.qdisc_bypass"] = { sock = "packet", set = true },
 }
 
 local function show(v)
@@ -241,6 +292,10 @@ local function check(o, sample)
         return "fail", ("step %d %s: want errno %d, got %s"):format(
           i, step[1], step[3], ok and "success" or tostring(err))
       end
+    end
+    if sample.verify then
+      local good, what = sample.verify(s)
+      if not good then return "fail", "after the steps: " .. what end
     end
     return "ok", #sample.steps .. " steps"
   end

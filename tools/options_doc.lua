@@ -16,6 +16,8 @@ local sections = {
   { "ipv6", "IPPROTO_IPV6", "ipv6(7)" },
   { "tcp", "IPPROTO_TCP", "tcp(7)" },
   { "udp", "IPPROTO_UDP", "udp(7)" },
+  { "netlink", "SOL_NETLINK", "netlink(7)" },
+  { "packet", "SOL_PACKET", "packet(7)" },
 }
 
 say("# Socket options")
@@ -25,7 +27,8 @@ say("     in csrc/options.c and run `make doc-options`, never this file. -->")
 say("")
 say("`sock:setsockopt(level, name, value)` returns `true`;")
 say("`sock:getsockopt(level, name)` returns the value, typed by the option.")
-say("The level is a name (`\"socket\" \"ip\" \"ipv6\" \"tcp\" \"udp\"`) or a number")
+say("The level is a name (`\"socket\" \"ip\" \"ipv6\" \"tcp\" \"udp\"")
+say("\"netlink\" \"packet\"`) or a number")
 say("(`lsock.SOL_SOCKET`), the option a name from the tables below or its")
 say("number (`lsock.SO_REUSEADDR`).")
 say("")

@@ -2,7 +2,7 @@
 -- lua/ (make doc-index): do not edit.  lsock.help reads it.
 -- luacheck: no max line length
 return {
-  ["lsock.addr"] = { "lsock.addr(host [, port [, family]])", "Make an address: a numeric host and port, or a unix path.", returns = "sockaddr fields family, host, port, path, flowinfo, scope_id; or nil, \"invalid address\"", see = "inet_pton(3)" },
+  ["lsock.addr"] = { "lsock.addr(host [, port [, family]])", "Make an address: a numeric host and port, a unix path, or a table.", returns = "sockaddr fields family, host, port, path, flowinfo, scope_id; pid, groups (netlink); ifindex, protocol, hatype, pkttype, address (packet); or nil, \"invalid address\"", see = "inet_pton(3)" },
   ["lsock.checksum"] = { "lsock.checksum(data)", "The internet checksum (RFC 1071) of a string, for raw sockets.", returns = "int the 16-bit sum, to store big-endian (string.pack(\">I2\", sum))", see = "" },
   ["lsock.close"] = { "lsock.close(fd)", "Close a raw descriptor (one received with SCM_RIGHTS, say).", returns = "true; or nil, msg, errno", see = "close(2)" },
   ["lsock.compat.connect"] = { "lsock.compat.connect()", "Connects to host, port (after binding to laddress, lport if given), in `family` (\"inet\", \"inet6\" or any): a client, or `nil, err`.", returns = "", see = "" },
@@ -35,6 +35,7 @@ return {
   ["lsock.gethostbyaddr"] = { "lsock.gethostbyaddr(ip)", "The host entry of an IPv4 address given as text.", returns = "table as gethostbyname; or nil, msg, code", see = "gethostbyaddr(3)" },
   ["lsock.gethostbyname"] = { "lsock.gethostbyname(name)", "IPv4 addresses of a name, as old code has it (prefer getaddrinfo).", returns = "table {name=, aliases={...}, addrtype=\"inet\", addresses={\"a.b.c.d\", ...}}; or nil, msg, code", see = "gethostbyname(3)" },
   ["lsock.gethostname"] = { "lsock.gethostname()", "This machine's host name.", returns = "string; or nil, msg, errno", see = "gethostname(2)" },
+  ["lsock.getifaddrs"] = { "lsock.getifaddrs()", "The machine's interfaces and their addresses.", returns = "{table,...} {name=, index=, flags={up=true, loopback=true, ...}, addr=sockaddr, netmask=sockaddr, broadaddr=sockaddr or dstaddr=sockaddr}; or nil, msg, errno", see = "getifaddrs(3)" },
   ["lsock.getnameinfo"] = { "lsock.getnameinfo(addr [, flags])", "The host and service names of an address.", returns = "string host, string service; or nil, gai message, EAI code", see = "getnameinfo(3)" },
   ["lsock.getprotobyname"] = { "lsock.getprotobyname(name)", "The number of a protocol name.", returns = "int; or nil, msg", see = "getprotobyname(3)" },
   ["lsock.getprotobynumber"] = { "lsock.getprotobynumber(n)", "The name of a protocol number.", returns = "string; or nil, msg", see = "getprotobynumber(3)" },
@@ -68,6 +69,12 @@ return {
   ["lsock.multicast.leave"] = { "lsock.multicast.leave()", "Leaves a group joined with `join` (same arguments).", returns = "boolean `true`, or `nil, msg, errno`", see = "" },
   ["lsock.multicast.receiver"] = { "lsock.multicast.receiver(group, port [, opts])", "A socket bound to `port` and joined to `group`.", returns = "the socket, or `nil, msg, errno`", see = "" },
   ["lsock.multicast.sender"] = { "lsock.multicast.sender(group, port [, opts])", "A socket whose default destination is `group`:`port`, so `send` sends to the group.", returns = "the socket, or `nil, msg, errno`", see = "" },
+  ["lsock.netlink.attr"] = { "lsock.netlink.attr(type, data)", "Packs one attribute (rtattr or nlattr): length, type, data, padding.", returns = "string", see = "" },
+  ["lsock.netlink.attrs"] = { "lsock.netlink.attrs(s [, from])", "Walks the attributes of a payload from byte `from` (1-based).", returns = "{table,...} `{type=, data=, nested=}` in order, table type -> data of the first attribute of that type; or nil, \"truncated attribute at byte N\"", see = "" },
+  ["lsock.netlink.cstring"] = { "lsock.netlink.cstring(data)", "The text of a string attribute (`IFLA_IFNAME`, `IFA_LABEL`...): the data up to its terminating NUL.", returns = "string", see = "" },
+  ["lsock.netlink.messages"] = { "lsock.netlink.messages(buf)", "Walks the messages in one datagram of a reply.", returns = "{table,...} the messages; or nil, \"truncated netlink message at byte N\"", see = "" },
+  ["lsock.netlink.pack"] = { "lsock.netlink.pack(type [, flags [, seq [, payload [, pid]]]])", "Packs a message: the header, then the payload padded to 4 bytes.", returns = "string the message", see = "" },
+  ["lsock.netlink.request"] = { "lsock.netlink.request(sock, type, flags [, payload [, opts]])", "Sends a request on a netlink socket and gathers its reply: every message up to `NLMSG_DONE` (a dump) or the acknowledgement/error.", returns = "{table,...} the reply messages, `NLMSG_DONE` and the ACK left out; or nil, msg, errno (an `NLMSG_ERROR` with its errno; \"timeout\"; a truncated reply)", see = "" },
   ["lsock.ntohl"] = { "lsock.ntohl(n)", "32-bit integer, network to host order.", returns = "int", see = "byteorder(3)" },
   ["lsock.ntohs"] = { "lsock.ntohs(n)", "16-bit integer, network to host order.", returns = "int", see = "byteorder(3)" },
   ["lsock.options"] = { "lsock.options()", "The option table's rows, for specs and docs.", returns = "{table,...} {level=, name=, constant=, kind=, value=, get=, set=, levelnum=, optnum=}", see = "" },

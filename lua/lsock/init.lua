@@ -1,7 +1,7 @@
 --- lsock: BSD sockets for Lua 5.4.
 -- Everything in `lsock.core`, plus the helper modules (`lsock.tcp`,
 -- `lsock.udp`, `lsock.unix`, `lsock.stream`, `lsock.server`,
--- `lsock.multicast`, `lsock.loop`, `lsock.help`), each loaded on first use.
+-- `lsock.multicast`, `lsock.loop`, `lsock.help`, `lsock.netlink`), each loaded on first use.
 -- @module lsock
 local core = require "lsock.core"
 
@@ -11,6 +11,7 @@ for k, v in pairs(core) do M[k] = v end
 local helpers = {
   tcp = true, udp = true, unix = true, stream = true,
   server = true, multicast = true, loop = true, help = true,
+  netlink = true,
 }
 
 return setmetatable(M, {
