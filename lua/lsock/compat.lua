@@ -728,16 +728,9 @@ end
 function M.install(o)
   o = o or {}
   if o.sigpipe ~= "default" and not M._sigpipe then
-    if core.signal_ignore_sigpipe then
-      core.signal_ignore_sigpipe()
-      M._sigpipe = true
-    elseif core.signalfd then
-      -- No SIG_IGN call in lsock's core yet: a signalfd for SIGPIPE keeps
-      -- the signal blocked while it is open (csrc/sigio.c), so a write to
-      -- a closed peer returns EPIPE instead of killing the process.  It
-      -- stays open for the life of the process.
-      M._sigpipe = core.signalfd { "pipe" }
-    end
+    -- LuaSec writes to the descriptor itself, without MSG_NOSIGNAL.
+    core.signal("SIGPIPE", "ignore")
+    M._sigpipe = true
   end
   package.loaded["socket.core"] = M
   local unix = setmetatable({ stream = M.unix }, { __call = function() return M.unix() end })
