@@ -119,18 +119,36 @@ static int numeric(Addr *a, const char *host, int family) {
   return 0;
 }
 
+/* resolve's failure: lsock.addr (AI_NUMERICHOST) says "invalid
+** address", the others give getaddrinfo's nil, msg, EAI code. */
+static int resolvefail(lua_State *L, int flags, int eai) {
+  if (flags & AI_NUMERICHOST) {
+    luaL_pushfail(L);
+    lua_pushliteral(L, "invalid address");
+    return 2;
+  }
+  return gaifail(L, eai);
+}
+
 /* host at arg, port at arg + 1 -> a.  'flags' are extra AI_ flags
 ** (AI_NUMERICHOST for lsock.addr).  Returns 0, or pushes a failure and
 ** returns the number of values pushed. */
 static int resolve(lua_State *L, int arg, int family, int socktype,
                    int flags, Addr *a) {
-  const char *host = luaL_checkstring(L, arg);
+  size_t hlen;
+  const char *host = luaL_checklstring(L, arg, &hlen);
   const char *service = NULL;
   int port = checkport(L, arg + 1, (flags & AI_NUMERICHOST) ? NULL
                                                              : &service);
   struct addrinfo hints, *res;
   int r;
   if (flags & AI_NUMERICHOST) service = NULL;
+  /* The library's one rule for names: C would see only the text before a
+  ** NUL ("127.0.0.1\0.example.com" is 127.0.0.1), so a host or service
+  ** holding one names nothing and fails as an unknown name would. */
+  if (strlen(host) != hlen
+      || (service && strlen(service) != lua_rawlen(L, arg + 1)))
+    return resolvefail(L, flags, EAI_NONAME);
   if (strcmp(host, "*") == 0) {
     wildcard(a, family);
     if (service == NULL) { setport(a, port); return 0; }
@@ -148,14 +166,7 @@ static int resolve(lua_State *L, int arg, int family, int socktype,
   hints.ai_flags = flags | (family == AF_INET6 ? AI_V4MAPPED : 0);
   if (service == NULL) hints.ai_flags |= AI_NUMERICSERV;
   r = getaddrinfo(host, service, &hints, &res);
-  if (r != 0) {
-    if (flags & AI_NUMERICHOST) {
-      luaL_pushfail(L);
-      lua_pushliteral(L, "invalid address");
-      return 2;
-    }
-    return gaifail(L, r);
-  }
+  if (r != 0) return resolvefail(L, flags, r);
   memset(a, 0, sizeof *a);
   memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
   a->len = res->ai_addrlen;

@@ -127,24 +127,6 @@ static const Kind *itemkind(lua_State *L, int arg, lua_Integer i, int *level,
   return itemerror(L, arg, i, "unknown type for this level"), NULL;
 }
 
-/* A descriptor in an SCM_RIGHTS array: an integer, a socket or a file. */
-static int tofd(lua_State *L, int idx, int arg, lua_Integer i) {
-  Sock *s;
-  luaL_Stream *f;
-  if (lua_isinteger(L, idx)) {
-    lua_Integer fd = lua_tointeger(L, idx);
-    if (fd < 0 || fd > INT_MAX) itemerror(L, arg, i, "invalid descriptor");
-    return (int)fd;
-  }
-  if ((s = lsockI_testsock(L, idx)) != NULL) {
-    if (s->fd < 0) itemerror(L, arg, i, "attempt to use a closed socket");
-    return s->fd;
-  }
-  f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE);
-  if (f != NULL && f->closef != NULL) return fileno(f->f);
-  return itemerror(L, arg, i, "descriptor, socket or file expected");
-}
-
 /* An IPv4/IPv6 address field of a table: a sockaddr or a literal. */
 static int getip(lua_State *L, int t, const char *field, int family,
                  void *out) {
@@ -210,7 +192,7 @@ static void encode(lua_State *L, int arg, lua_Integer i, const Kind *k,
       for (j = 0; j < n / sizeof(int); j++) {
         int fd;
         lua_rawgeti(L, d, (lua_Integer)j + 1);
-        fd = tofd(L, -1, arg, i);
+        fd = lsockI_getfd(L, -1, arg, i, NULL);
         memcpy(p + j * sizeof(int), &fd, sizeof fd);
         lua_pop(L, 1);
       }
@@ -291,7 +273,10 @@ void *lsockI_encodecmsgs(lua_State *L, int arg, size_t *len) {
     int level, type;
     size_t sz;
     const Kind *k;
-    lua_rawgeti(L, arg, i);
+    /* Code run by pass 1 or by an earlier item of this pass (an __index
+    ** on an item's data) may have replaced this item: check it again. */
+    if (lua_rawgeti(L, arg, i) != LUA_TTABLE)
+      itemerror(L, arg, i, "ancillary array changed while being encoded");
     k = itemkind(L, arg, i, &level, &type);
     lua_rawgeti(L, -1, 3);
     sz = datasize(L, k);

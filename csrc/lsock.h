@@ -161,6 +161,8 @@ void lsockI_open_sendfile(lua_State *L);
 void lsockI_open_sigio(lua_State *L);
 
 /* poll.c: select, the poller and sleep */
+int lsockI_getfd(lua_State *L, int idx, int arg, lua_Integer entry,
+                 int *kind);
 void lsockI_open_poll(lua_State *L);
 
 /* proc.c: fork, wait and strerror */

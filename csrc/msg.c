@@ -141,23 +141,15 @@ static int ctl_gc(lua_State *L) {
   return 0;
 }
 
-/* A descriptor to send: an integer, a socket or a Lua file. */
-static int checkfd(lua_State *L, int idx, int arg) {
-  Sock *s;
-  luaL_Stream *f;
-  if (lua_isinteger(L, idx)) {
-    lua_Integer fd = lua_tointeger(L, idx);
-    luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, arg, "invalid descriptor");
-    return (int)fd;
-  }
-  if ((s = lsockI_testsock(L, idx)) != NULL) {
-    luaL_argcheck(L, s->fd >= 0, arg, "attempt to use a closed socket");
-    return s->fd;
-  }
-  f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE);
-  luaL_argcheck(L, f != NULL && f->closef != NULL, arg,
-                "descriptor, socket or open file expected");
-  return fileno(f->f);
+/* sendfds' argument: an array of descriptors, or one descriptor (which
+** may be a table too: an object with a fileno or getfd method). */
+static int isfdarray(lua_State *L, int arg) {
+  int r, top = lua_gettop(L);
+  if (!lua_istable(L, arg)) return 0;
+  r = lua_getfield(L, arg, "fileno") == LUA_TNIL
+      && lua_getfield(L, arg, "getfd") == LUA_TNIL;
+  lua_settop(L, top);
+  return r;
 }
 
 /* 'size' bytes of scratch; when it is busy, a temporary userdata that
@@ -328,6 +320,7 @@ static int meth_recvmsg(lua_State *L) {
 static int meth_sendfds(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   size_t len, cnt, i, space;
+  int one;
   const char *data = luaL_checklstring(L, 2, &len);
   int flags = lsockI_checkflags(L, 4, 0) | MSG_NOSIGNAL;
   lua_settop(L, 4);
@@ -336,7 +329,8 @@ static int meth_sendfds(lua_State *L) {
   struct cmsghdr *c;
   unsigned char *buf;
   ssize_t n;
-  cnt = lua_istable(L, 3) && !lsockI_testsock(L, 3) ? lua_rawlen(L, 3) : 1;
+  one = !isfdarray(L, 3);
+  cnt = one ? 1 : lua_rawlen(L, 3);
   luaL_argcheck(L, cnt >= 1 && cnt <= 253, 3,
                 "1 to 253 descriptors expected");  /* SCM_MAX_FD */
   space = CMSG_SPACE(cnt * sizeof(int));
@@ -346,14 +340,14 @@ static int meth_sendfds(lua_State *L) {
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(cnt * sizeof(int));
-  if (!lua_istable(L, 3) || lsockI_testsock(L, 3)) {
-    int fd = checkfd(L, 3, 3);
+  if (one) {
+    int fd = lsockI_getfd(L, 3, 3, 0, NULL);
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
   } else {
     for (i = 0; i < cnt; i++) {
       int fd;
       lua_rawgeti(L, 3, (lua_Integer)i + 1);
-      fd = checkfd(L, -1, 3);
+      fd = lsockI_getfd(L, -1, 3, (lua_Integer)i + 1, NULL);
       memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof fd);
       lua_pop(L, 1);
     }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include <sys/time.h>
 #include <netinet/in.h>
@@ -342,21 +343,37 @@ static socklen_t encode(lua_State *L, const Opt *o, LsockOptval *v,
                                                           "seconds");
       t = lua_tonumber(L, 4);
       luaL_argcheck(L, t >= 0 && t < 1e15, 4, "seconds out of range");
+      /* Microseconds rounded up: a tiny timeout must not become 0,
+      ** which the kernel reads as "no timeout". */
       v->tv.tv_sec = (time_t)t;
-      v->tv.tv_usec = (suseconds_t)((t - (double)v->tv.tv_sec) * 1e6);
+      v->tv.tv_usec = (suseconds_t)ceil((t - (double)v->tv.tv_sec) * 1e6);
+      if (v->tv.tv_usec >= 1000000) v->tv.tv_sec++, v->tv.tv_usec = 0;
       return sizeof v->tv;
     }
     case K_LINGER: {
+      /* Both fields are required and typed: a linger of 0 with onoff
+      ** set turns close() into a RST, so garbage must never read as 0. */
       lua_Integer secs;
+      int isint, onoff;
       if (!lua_istable(L, 4))
         lsockI_kinderror(L, o->name, "table {onoff=, linger=}");
       lua_getfield(L, 4, "onoff");
+      if (lua_isboolean(L, -1)) onoff = lua_toboolean(L, -1);
+      else {
+        lua_Integer b = lua_type(L, -1) == LUA_TNUMBER
+                        ? lua_tointegerx(L, -1, &isint) : (isint = 0);
+        if (!isint || (b != 0 && b != 1))
+          luaL_argerror(L, 4, "field 'onoff' must be a boolean");
+        onoff = (int)b;
+      }
       lua_getfield(L, 4, "linger");
-      secs = lua_tointeger(L, -1);
+      secs = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint)
+                                            : (isint = 0);
+      if (!isint)
+        luaL_argerror(L, 4, "field 'linger' must be an integer (seconds)");
       luaL_argcheck(L, secs >= 0 && secs <= INT_MAX, 4,
                     "linger out of range");
-      v->lg.l_onoff = lua_toboolean(L, -2)
-                      && !(lua_isinteger(L, -2) && lua_tointeger(L, -2) == 0);
+      v->lg.l_onoff = onoff;
       v->lg.l_linger = (int)secs;
       lua_pop(L, 2);
       return sizeof v->lg;

@@ -32,6 +32,9 @@
 #define EV_W  2
 #define EV_H  4
 
+/* select: at most this many entries in all (a bound on the scratch size). */
+#define MAX_ENTRIES  (INT_MAX / 64)
+
 /* How a registered object tells that it has been closed since. */
 enum { KIND_FD, KIND_SOCK, KIND_FILE, KIND_OBJ };
 
@@ -59,6 +62,7 @@ typedef struct Poller {
   Slot *slots;
   int nslots;
   int count;                 /* registered descriptors, stale ones too */
+  int nobjs;                 /* of which objects (KIND_OBJ): may be dirty */
   int adds;                  /* registrations since the last sweep */
   int sweepat;               /* sweep when adds reaches this */
   Ready *ready;
@@ -120,15 +124,20 @@ static int badentry(lua_State *L, int arg, lua_Integer entry,
   return luaL_argerror(L, arg, msg);
 }
 
-/* The descriptor of anything select and the poller accept: an integer, a
-** socket, a Lua file or an object with a fileno method.  Misuse raises,
-** naming the argument and, for tables, the entry. */
-static int getfd(lua_State *L, int idx, int arg, lua_Integer entry,
+/* The one "descriptor from a value" rule of the library (select, the
+** poller, sendfds, SCM_RIGHTS items): an integer, a socket, a Lua file,
+** or an object (table or userdata with an __index) with a fileno method
+** or, as LuaSocket and LuaSec objects have, a getfd method.  Misuse
+** raises "bad argument #arg (msg)", or "(entry N: msg)" for entry > 0.
+** *kind (may be NULL) tells how the value can be seen closed later. */
+int lsockI_getfd(lua_State *L, int idx, int arg, lua_Integer entry,
                  int *kind) {
+  static const char *const methods[] = {"fileno", "getfd"};
   Sock *s;
   luaL_Stream *f;
   lua_Integer n;
-  int isnum, t, top = lua_gettop(L);
+  int isnum, t, m, dummy, top = lua_gettop(L);
+  if (kind == NULL) kind = &dummy;
   idx = lua_absindex(L, idx);
   t = lua_type(L, idx);
   if (t == LUA_TNUMBER) {
@@ -151,18 +160,20 @@ static int getfd(lua_State *L, int idx, int arg, lua_Integer entry,
     return fileno(f->f);
   }
   *kind = KIND_OBJ;
-  /* Only tables and userdata with an __index can have a fileno method:
+  /* Only tables and userdata with an __index can have such a method:
   ** indexing anything else would raise a less helpful error. */
   if (t == LUA_TTABLE || (t == LUA_TUSERDATA
       && luaL_getmetafield(L, idx, "__index") != LUA_TNIL)) {
-    lua_settop(L, top);
-    if (lua_getfield(L, idx, "fileno") != LUA_TNIL) {
+    for (m = 0; m < 2; m++) {
+      lua_settop(L, top);
+      if (lua_getfield(L, idx, methods[m]) == LUA_TNIL) continue;
       lua_pushvalue(L, idx);
       lua_call(L, 1, 1);
       n = lua_tointegerx(L, -1, &isnum);
       lua_settop(L, top);
       if (!isnum || n < 0 || n > INT_MAX)
-        return badentry(L, arg, entry, "fileno() gave no descriptor");
+        return badentry(L, arg, entry, lua_pushfstring(L,
+                        "%s() gave no descriptor", methods[m]));
       return (int)n;
     }
   }
@@ -217,7 +228,7 @@ static void collect(lua_State *L, int arg, lua_Integer len,
   for (i = 1; i <= len; i++) {
     int kind, fd;
     lua_geti(L, arg, i);
-    fd = getfd(L, -1, arg, i, &kind);
+    fd = lsockI_getfd(L, -1, arg, i, &kind);
     pfds[*n].fd = fd;
     pfds[*n].events = events;
     if (kind == KIND_OBJ && events == POLLIN) {
@@ -284,8 +295,10 @@ static int lsock_select(lua_State *L) {
     luaL_checktype(L, 2, LUA_TTABLE);
     nw = luaL_len(L, 2);
   }
-  luaL_argcheck(L, nr >= 0 && nw >= 0 && nr + nw < INT_MAX / 64, 1,
-                "too many entries");
+  /* Each length is checked before they are added: __len can give
+  ** anything, and 2^62 + 2^62 would wrap. */
+  luaL_argcheck(L, nr >= 0 && nr < MAX_ENTRIES, 1, "too many entries");
+  luaL_argcheck(L, nw >= 0 && nw < MAX_ENTRIES - nr, 2, "too many entries");
   lua_settop(L, 3);
   /* A userdata for scratch: freed by the collector if anything raises. */
   pfds = (struct pollfd *)lua_newuserdatauv(L,
@@ -445,6 +458,7 @@ static Poller *checkpoller(lua_State *L) {
 static void drop(lua_State *L, Poller *p, int fd) {
   p->slots[fd].gen = 0;
   p->count--;
+  if (p->slots[fd].kind == KIND_OBJ) p->nobjs--;
   lua_getiuservalue(L, 1, UV_OBJS);
   lua_pushnil(L);
   lua_rawseti(L, -2, fd);
@@ -507,7 +521,7 @@ static int doadd(lua_State *L, int modify) {
     checkevents(L, 3);
     return lsockI_fail(L, ENOENT);
   }
-  fd = getfd(L, 2, 2, 0, &kind);
+  fd = lsockI_getfd(L, 2, 2, 0, &kind);
   want = checkevents(L, 3);
   /* The slot array grows to the largest descriptor: ask first whether it
   ** is open at all, so that a stray huge number cannot make it grow. */
@@ -529,6 +543,7 @@ static int doadd(lua_State *L, int modify) {
       return lsockI_fail(L, err);
     }
     p->count++;
+    if (kind == KIND_OBJ) p->nobjs++;
     lua_getiuservalue(L, 1, UV_OBJS);
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, fd);
@@ -599,7 +614,7 @@ static int meth_remove(lua_State *L) {
     sweep(L, p);
     return pushtrue(L);
   }
-  fd = getfd(L, 2, 2, 0, &kind);
+  fd = lsockI_getfd(L, 2, 2, 0, &kind);
   if (!islive(L, p, fd)) return lsockI_fail(L, ENOENT);
   err = ctl(L, p, 'd', fd);
   drop(L, p, fd);
@@ -642,12 +657,72 @@ static int pollerstep(lua_State *L) {
 @usage for obj, ev, data in p:wait(1.5) do print(obj, ev) end
 @see epoll_wait(2)
 */
+/* Objects watched for reading whose dirty() says true (they hold
+** buffered data, as LuaSocket's and lsock streams do) are ready at once.
+** finddirty pushes a table of their fd, gen pairs and returns how many;
+** dirty() is Lua code that may change the registry, so the slots are
+** looked up again for each object, and adddirty checks the generation. */
+static int finddirty(lua_State *L, Poller *p) {
+  int fd, n = 0;
+  lua_newtable(L);  /* at 3 */
+  for (fd = 0; fd < p->nslots; fd++) {
+    unsigned gen = p->slots[fd].gen;
+    if (gen == 0 || p->slots[fd].kind != KIND_OBJ
+        || !(p->slots[fd].want & EV_R))
+      continue;
+    lua_getiuservalue(L, 1, UV_OBJS);
+    lua_rawgeti(L, -1, fd);
+    if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
+      lua_pushvalue(L, -2);
+      lua_call(L, 1, 1);
+      if (lua_toboolean(L, -1)) {
+        lua_pushinteger(L, fd);
+        lua_rawseti(L, 3, ++n);
+        lua_pushinteger(L, (lua_Integer)gen);
+        lua_rawseti(L, 3, ++n);
+      }
+    }
+    lua_settop(L, 3);
+  }
+  if (p->epfd == -1) luaL_error(L, "attempt to use a closed poller");
+  return n / 2;
+}
+
+/* Merge the dirty objects found by finddirty (table at 3) into p->ready:
+** EV_R on the event of the same registration, or a new event. */
+static void adddirty(lua_State *L, Poller *p, int ndirty) {
+  int j, k, n = p->nready;
+  if (p->readycap < n + ndirty)
+    p->ready = (Ready *)grow(L, p->ready, &p->readycap, n + ndirty,
+                             sizeof *p->ready);
+  for (j = 1; j <= ndirty; j++) {
+    int fd;
+    unsigned gen;
+    lua_rawgeti(L, 3, 2 * j - 1);
+    lua_rawgeti(L, 3, 2 * j);
+    fd = (int)lua_tointeger(L, -2);
+    gen = (unsigned)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    for (k = 0; k < n; k++)
+      if (p->ready[k].fd == fd && p->ready[k].gen == gen) break;
+    if (k == n) {
+      p->ready[p->nready].fd = fd;
+      p->ready[p->nready].gen = gen;
+      p->ready[p->nready++].ev = EV_R;
+    } else p->ready[k].ev |= EV_R;
+  }
+}
+
 /* p:wait([timeout]) -> iterator over obj, events, data */
 static int meth_wait(lua_State *L) {
   Poller *p = checkpoller(L);
   double t = checkseconds(L, 2);
-  int err = kwait(L, p, t < 0 ? -1 : lsockI_now() + t);
+  int err, ndirty = 0;
+  lua_settop(L, 2);
+  if (p->nobjs > 0) ndirty = finddirty(L, p);
+  err = kwait(L, p, ndirty ? 0 : t < 0 ? -1 : lsockI_now() + t);
   if (err) return lsockI_fail(L, err);
+  if (ndirty) adddirty(L, p, ndirty);
   lua_pushcfunction(L, pollerstep);
   lua_pushvalue(L, 1);
   return 2;
@@ -686,7 +761,7 @@ static int release(lua_State *L) {
   p->kevs = NULL;
   p->pfds = NULL;
   p->nslots = p->readycap = p->kevcap = p->pfdcap = 0;
-  p->count = p->nready = p->cursor = p->npfds = 0;
+  p->count = p->nobjs = p->nready = p->cursor = p->npfds = 0;
   /* Let go of every registered object and datum. */
   lua_newtable(L);
   lua_setiuservalue(L, 1, UV_OBJS);

@@ -143,6 +143,7 @@ return {
   ["socket:type"] = { "socket:type()", "The socket's type as a name.", returns = "string \"stream\", \"dgram\", \"raw\", \"seqpacket\"", see = "" },
   ["stream:buffered"] = { "stream:buffered()", "Bytes received and not yet read: a reader that waits with select() must read these first, the socket will not show them as readable.", returns = "", see = "" },
   ["stream:close"] = { "stream:close()", "Flush and close the socket.", returns = "true, or nil, msg, errno if the flush failed (the socket is closed all the same)", see = "" },
+  ["stream:dirty"] = { "stream:dirty()", "Whether bytes are buffered and not yet read (LuaSocket's `dirty`): `lsock.select` and pollers call it and report the stream readable at once, since its socket will not show those bytes.", returns = "boolean", see = "" },
   ["stream:fileno"] = { "stream:fileno()", "The socket's descriptor, so that select() and pollers take streams.", returns = "", see = "" },
   ["stream:flush"] = { "stream:flush()", "Send what write buffered.", returns = "true, or nil, msg, errno (the unsent data stays buffered)", see = "" },
   ["stream:gettimeout"] = { "stream:gettimeout()", "The socket's timeout.", returns = "number|nil seconds, or nil when blocking", see = "" },

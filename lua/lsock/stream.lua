@@ -389,6 +389,15 @@ function Stream:buffered()
   return self.buf:len()
 end
 
+--- Whether bytes are buffered and not yet read (LuaSocket's `dirty`):
+-- `lsock.select` and pollers call it and report the stream readable at
+-- once, since its socket will not show those bytes.
+-- @treturn boolean
+-- @usage local r = lsock.select({st}, {}, 1) -- ready if st:dirty()
+function Stream:dirty()
+  return not self.closed and self.buf:len() > 0
+end
+
 --- The wrapped socket.
 -- @usage print(st:socket():getpeername())
 function Stream:socket()
