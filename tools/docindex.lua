@@ -207,8 +207,8 @@ function M.render(entries, intro)
   for _, g in ipairs(order) do
     if groups[g] then
       if g ~= "lsock" then
-        local intro = typetext[g] or ("The " .. g .. " object.")
-        out[#out + 1] = "/*** " .. intro .. "\n@type " .. g .. " */"
+        local gintro = typetext[g] or ("The " .. g .. " object.")
+        out[#out + 1] = "/*** " .. gintro .. "\n@type " .. g .. " */"
       end
       for _, e in ipairs(groups[g]) do
         local name = e.name:gsub("^lsock%.", "")
