@@ -15,6 +15,17 @@
 
 #include "lsock.h"
 
+/*** A socket address, as lsock.addr, getsockname, getpeername, accept
+and recvfrom return it; every call that takes an address takes one.
+Its fields are read-only: `family` ("inet", "inet6", "unix"), `host`,
+`port`, `flowinfo` and `scope_id` (inet6), `path` (unix; "" for an
+unnamed peer); it prints as "127.0.0.1:80", "[::1]:80" or the path, and
+two addresses compare equal with `==` when they are the same address.
+@type sockaddr
+@usage local a = lsock.addr("::1", 8080)
+print(a.family, a.host, a.port, a)  --> inet6  ::1  8080  [::1]:8080
+*/
+
 #define SUN_OFF   offsetof(struct sockaddr_un, sun_path)
 #define SUN_MAX   sizeof(((struct sockaddr_un *)0)->sun_path)
 

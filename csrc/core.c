@@ -23,6 +23,16 @@
 #include "lsock.h"
 #include "constants.h"
 
+/*** The errno codes of the system, both ways: `lsock.errno.ECONNREFUSED`
+is the number the failures return third, `lsock.errno[111]` its name
+(the first name wins: EAGAIN rather than EWOULDBLOCK).  getaddrinfo's
+EAI codes are in lsock.EAI_*, not here.
+@table errno
+@usage local s, msg, err = lsock.tcp.connect("127.0.0.1", 1)
+if err == lsock.errno.ECONNREFUSED then print("nobody there") end
+print(lsock.errno[err])  --> ECONNREFUSED
+*/
+
 typedef struct Name { const char *name; int value; } Name;
 
 static const Name families[] = {

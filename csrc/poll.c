@@ -25,6 +25,16 @@
 
 #include "lsock.h"
 
+/*** A poller: a reusable set of watched objects (lsock.poller), epoll
+where the system has it, poll(2) otherwise.  It takes anything
+lsock.select takes (sockets, streams, descriptors, objects with a
+`fileno` method); `#p` is the number of registrations.
+@type poller
+@usage local p = assert(lsock.poller())
+assert(p:add(s, "r", "my data"))
+for obj, ev, data in assert(p:wait(1)) do print(obj, ev, data) end
+*/
+
 #define LSOCK_POLLER  "lsock.poller"
 
 /* Interest and results, as the strings "r", "w", "h" spell them. */

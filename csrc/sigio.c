@@ -20,6 +20,13 @@
 
 #include "lsock.h"
 
+/*** A signalfd: signals read from a descriptor (lsock.signalfd), so
+that select, pollers and the loop can wait for them like for a socket.
+@type signalfd
+@usage local sfd = assert(lsock.signalfd{"SIGUSR1"})
+local name, info = sfd:read(5)
+*/
+
 #define LSOCK_SIGNALFD  "lsock.signalfd"
 
 #ifdef _NSIG

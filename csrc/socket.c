@@ -19,6 +19,15 @@
 
 #include "lsock.h"
 
+/*** A socket: the object lsock.socket, socketpair, fromfd, accept and
+the helper modules return.  Its methods return nil, msg, errno on failure
+(msg a string, errno an integer, named by lsock.errno) and raise only for
+bad arguments; it closes itself when collected, and works with `<close>`.
+@type socket
+@usage local s <close> = assert(lsock.socket("inet", "stream"))
+lsock.help(s)  -- its methods
+*/
+
 /* A stream recv returns what is there; buffers above this are not worth
 ** allocating for one call.  Datagrams get the size asked for. */
 #define STREAM_RECV_MAX  (1 << 20)
@@ -530,11 +539,15 @@ static int meth_sendall(lua_State *L) {
 /*** Send a datagram to an address.
 @function socket:sendto
 @tparam string data
-@tparam sockaddr|string addr a sockaddr, host or unix path
-@tparam[opt] int|string port with a host; then flags
+@tparam sockaddr|string addr a sockaddr, or a host (then a port follows)
+or a unix path
+@tparam[opt] int|string port the port, only after a host: after a
+sockaddr or a path the flags come third
+@tparam[opt] string|int flags as for send ("dontwait", "confirm"...)
 @treturn int bytes sent
 @return[2] nil, msg, errno
 @usage s:sendto("ping", "127.0.0.1", 9999)
+s:sendto("pong", from, "dontwait")  -- from: a sockaddr
 @see sendto(2)
 */
 static int meth_sendto(lua_State *L) {

@@ -43,10 +43,22 @@ describe("the reference", function()
     assert.same({}, bare)
   end)
 
+  -- What a module, table or object entry names must exist too.
+  local function exists(e)
+    if e.kind == "function" then return public[e.name] ~= nil end
+    if e.kind == "module" then return package.searchpath(e.name, package.path) ~= nil end
+    if e.kind == "table" then return type(lsock[e.name:match("^lsock%.(.+)$")]) == "table" end
+    local prefix = e.name .. ":"
+    for n in pairs(public) do
+      if n:sub(1, #prefix) == prefix then return true end
+    end
+    return false
+  end
+
   it("has no entry for a function that does not exist", function()
     local stale = {}
     for _, e in ipairs(entries) do
-      if not public[e.name] then stale[#stale + 1] = e.name end
+      if not exists(e) then stale[#stale + 1] = e.name end
     end
     table.sort(stale)
     assert.same({}, stale)
@@ -55,7 +67,7 @@ describe("the reference", function()
   it("gives every C function its returns, and system calls their failure and man page", function()
     local bad = {}
     for _, e in ipairs(entries) do
-      if e.file:match("%.c$") then
+      if e.file:match("%.c$") and e.kind == "function" then
         local failure, sys = false, false
         for _, r in ipairs(e.returns) do
           failure = failure or (r.alt ~= nil and r.text:find("^nil") ~= nil)
@@ -64,6 +76,100 @@ describe("the reference", function()
         if #e.returns == 0 or (failure and not sys) then bad[#bad + 1] = e.name end
       end
     end
+    assert.same({}, bad)
+  end)
+
+  it("has an entry for every module, and for every object type with methods", function()
+    local missing = {}
+    for _, m in ipairs { "lsock", "lsock.tcp", "lsock.udp", "lsock.unix", "lsock.stream",
+        "lsock.multicast", "lsock.server", "lsock.loop", "lsock.help" } do
+      if not (byname[m] and byname[m].kind == "module" and byname[m].summary ~= "") then
+        missing[#missing + 1] = m
+      end
+    end
+    local types = {}
+    for n in pairs(public) do
+      local t = n:match("^([%w_]+):")
+      if t then types[t] = true end
+    end
+    for t in pairs(types) do
+      local e = byname[t] or byname["lsock." .. t]
+      if not e or e.kind == "function" then missing[#missing + 1] = t end
+    end
+    for _, t in ipairs { "lsock.errno" } do
+      if not byname[t] then missing[#missing + 1] = t end
+    end
+    table.sort(missing)
+    assert.same({}, missing)
+  end)
+
+  it("names in each signature every argument the Lua code takes, in order", function()
+    local bad = {}
+    for _, e in ipairs(entries) do
+      if e.args then
+        local doc = {}
+        for _, p in ipairs(e.params) do doc[#doc + 1] = p.name end
+        -- A method's self is implicit; "..." stands for the rest.
+        if table.concat(doc, ",") ~= table.concat(e.args, ",") then
+          bad[#bad + 1] = e.name .. ": code (" .. table.concat(e.args, ", ")
+            .. ") doc (" .. table.concat(doc, ", ") .. ")"
+        end
+      end
+    end
+    assert.same({}, bad)
+  end)
+
+  it("gives every function a returns line", function()
+    local bare = {}
+    for _, e in ipairs(entries) do
+      if e.kind == "function" and #e.returns == 0 then bare[#bare + 1] = e.name end
+    end
+    assert.same({}, bare)
+  end)
+
+  it("lists every key an opts table is read for in the entry that takes it", function()
+    -- Each `opts.key` a helper module reads must be named (`key`) in the
+    -- @tparam opts text of that module's entries.
+    local bad = {}
+    for _, mod in ipairs { "tcp", "udp", "unix", "stream", "multicast", "server" } do
+      local path = "lua/lsock/" .. mod .. ".lua"
+      local doc = {}
+      for _, e in ipairs(entries) do
+        if e.file == "./" .. path or e.file == path then
+          for _, p in ipairs(e.params) do
+            if p.name == "opts" then doc[#doc + 1] = p.desc end
+          end
+        end
+      end
+      doc = table.concat(doc, " ")
+      for key in readfile(path):gmatch("opts%.([%a_][%w_]*)") do
+        if not doc:find("`" .. key .. "[`(]") then bad[#bad + 1] = mod .. ": " .. key end
+      end
+    end
+    table.sort(bad)
+    assert.same({}, bad)
+  end)
+
+  it("agrees with doc/core.md: every socket method of its tables has help's signature", function()
+    local bad, seen, inmethods = {}, 0, false
+    for line in readfile("doc/core.md"):gmatch("[^\n]+") do
+      local first = line:match("^| ([^|]+) |")
+      -- Only the tables headed "| method | ...": others tabulate values.
+      if line:match("^| method |") then inmethods = true
+      elseif not line:match("^|") then inmethods = false end
+      if first and inmethods and first ~= "method " then
+        for call in first:gmatch("`([%w_]+%b())`") do
+          local name = call:match("^[%w_]+")
+          local e = byname["socket:" .. name]
+          if e then
+            seen = seen + 1
+            local sig = docindex.signature(e):gsub("^socket:", "")
+            if sig ~= call then bad[#bad + 1] = call .. " ~= " .. sig end
+          end
+        end
+      end
+    end
+    assert.is_true(seen >= 20, "core.md tables found: " .. seen)
     assert.same({}, bad)
   end)
 
@@ -101,6 +207,51 @@ describe("lsock.help", function()
     assert.truthy(lsock.help.text(st):find("stream:read(...)", 1, true))
     assert.truthy(lsock.help.text(lsock.addr("::1", 7)):find("sockaddr:unpack()", 1, true))
     assert.truthy(lsock.help.text(lsock.udp):find("lsock.udp.open([opts])", 1, true))
+  end)
+
+  it("answers for modules, object types and lsock.errno, by bare or full name", function()
+    for word, head in pairs { stream = "module lsock.stream", loop = "module lsock.loop",
+        ["lsock.tcp"] = "module lsock.tcp", tcp = "module lsock.tcp",
+        errno = "table lsock.errno", sockaddr = "object sockaddr",
+        ["lsock.udp"] = "module lsock.udp", poller = "object poller" } do
+      local t = lsock.help.text(word)
+      assert.equal(head, t:sub(1, #head), word)
+      assert.truthy(t:find("example:", 1, true), word)
+    end
+    assert.truthy(lsock.help.text("stream"):find("stream:readsome([n])", 1, true))
+    assert.truthy(lsock.help.text("tcp"):find("lsock.tcp.connect(host, port [, opts])", 1, true))
+    assert.truthy(lsock.help.text(lsock.tcp):find("module lsock.tcp", 1, true))
+    assert.truthy(lsock.help.text("sockaddr"):find("sockaddr:unpack()", 1, true))
+    -- server.tcp is still there by its own name.
+    assert.truthy(lsock.help.text("server.tcp"):find("lsock.server.tcp(opts)", 1, true))
+  end)
+
+  it("shows the arguments of every call, and each opts key, returns and an example", function()
+    for name, sig in pairs {
+        ["loop.spawn"] = "lsock.loop.spawn(fn, ...)",
+        ["loop.sleep"] = "lsock.loop.sleep(seconds)",
+        ["loop.wakeup"] = "lsock.loop.wakeup(co [, v])",
+        ["loop.onerror"] = "lsock.loop.onerror(msg, co)",
+        ["server.udp"] = "lsock.server.udp(opts)",
+        ["multicast.leave"] = "lsock.multicast.leave(sock, group [, interface [, source]])",
+        ["stream:setvbuf"] = "stream:setvbuf(mode [, size])",
+        ["stream:write"] = "stream:write(...)",
+        ["stream:readsome"] = "stream:readsome([n])", ["stream:lines"] = "stream:lines(...)",
+        ["socket:sendto"] = "socket:sendto(data, addr [, port [, flags]])" } do
+      local t = lsock.help.text(name)
+      assert.equal(sig, t:sub(1, #sig), name)
+      assert.truthy(t:find("\n  returns: ", 1, true), name)
+      assert.truthy(t:find("\n  example:\n", 1, true), name)
+    end
+    local c = lsock.help.text("tcp.connect")
+    for _, key in ipairs { "timeout", "family", "localaddr", "nodelay" } do
+      assert.truthy(c:find("`" .. key .. "`", 1, true), key)
+    end
+    local u = lsock.help.text("udp.open")
+    for _, key in ipairs { "bind", "connect", "family", "broadcast", "reuseaddr", "reuseport",
+        "v6only", "timeout" } do
+      assert.truthy(u:find("`" .. key .. "`", 1, true), key)
+    end
   end)
 
   it("says so when it knows nothing", function()

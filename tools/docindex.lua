@@ -29,9 +29,13 @@ local function entry(lines, name)
   end
   for _, t in ipairs(e.tags) do
     local tx = trim(t.text)
-    if t.tag == "module" or t.tag == "submodule" or t.tag == "type"
-        or t.tag == "section" or t.tag == "classmod" then
+    if t.tag == "submodule" or t.tag == "section" or t.tag == "classmod" then
       return nil
+    elseif t.tag == "module" or t.tag == "type" or t.tag == "table" then
+      -- A module, an object type or a table of values: an entry of its
+      -- own kind, so that help("lsock.tcp"), help("sockaddr") and
+      -- help("errno") answer.
+      name, e.kind = tx:match("^(%S+)") or tx, t.tag
     elseif t.tag == "function" then name = tx
     elseif t.tag == "tparam" or t.tag == "param" then
       local ty, pname, desc
@@ -47,6 +51,7 @@ local function entry(lines, name)
   end
   if not name then return nil end
   e.name = name
+  e.kind = e.kind or "function"
   local body = trim(table.concat(e.text, "\n"))
   e.summary = trim((body:match("^(.-%.)%s") or body:match("^(.-%.)$") or body):gsub("%s+", " "))
   e.body = body
@@ -55,6 +60,9 @@ end
 
 -- The call as a user writes it: "socket:bind(addr [, port])".
 function M.signature(e)
+  if e.kind == "module" then return "module " .. e.name end
+  if e.kind == "type" then return "object " .. e.name end
+  if e.kind == "table" then return "table " .. e.name end
   local out, opt = {}, 0
   for i, p in ipairs(e.params) do
     local sep = i > 1 and ", " or ""
@@ -81,7 +89,7 @@ local function parse_c(path, out)
     end
     local e = entry(lines)
     if e then
-      if not e.name:find("[:.]") then e.name = "lsock." .. e.name end
+      if e.kind ~= "type" and not e.name:find("[:.]") then e.name = "lsock." .. e.name end
       e.file = path; out[#out + 1] = e
     end
   end
@@ -93,15 +101,24 @@ end
 local function parse_lua(path, out)
   local modname, lines, inblock = nil, nil, false
   local function finish(code)
-    local name
+    local name, args
     if code then
-      local tbl, sep, fn = code:match("^%s*function%s+([%w_]+)([.:])([%w_]+)%s*%(")
+      local tbl, sep, fn, a = code:match("^%s*function%s+([%w_]+)([.:])([%w_]+)%s*(%b())")
       if tbl == "M" and modname then name = modname .. "." .. fn
       elseif tbl then name = tbl:lower() .. sep .. fn end
+      -- The arguments the code takes, for the spec to hold the @tparam
+      -- list to (an entry without them shows "f()" for "f(a, b)").
+      if a then
+        args = {}
+        for n in a:sub(2, -2):gmatch("[%w_%.]+") do args[#args + 1] = n end
+      end
     end
     local e = entry(lines, name)
     if e then
-      if e.name:match("^[%w_]+$") and modname then e.name = modname .. "." .. e.name end
+      if e.kind == "function" and e.name:match("^[%w_]+$") and modname then
+        e.name = modname .. "." .. e.name
+      end
+      e.args = args
       e.file = path; out[#out + 1] = e
     end
     lines, inblock = nil, false
@@ -136,7 +153,9 @@ end
 local function returns_text(e)
   local t = {}
   for i, r in ipairs(e.returns) do
-    local sep = i == 1 and "" or (r.alt and r.alt ~= e.returns[i - 1].alt) and "; or " or ", "
+    local prev = e.returns[i - 1]
+    local sep = i == 1 and "" or (r.alt and r.alt ~= prev.alt) and "; or "
+      or (not r.alt and not prev.alt and r.text:find("^nil")) and "; or " or ", "
     t[#t + 1] = sep .. r.text:gsub("%s+", " ")
   end
   return table.concat(t)
@@ -155,8 +174,15 @@ function M.index(entries)
     "-- luacheck: no max line length", "return {" }
   for _, n in ipairs(names) do
     local e = byname[n]
-    out[#out + 1] = string.format("  [%q] = { %q, %q, returns = %q, see = %q },", n,
-      M.signature(e), e.summary, returns_text(e), table.concat(e.see, ", "))
+    local params = {}
+    for _, p in ipairs(e.params) do
+      params[#params + 1] = p.name .. ": " .. trim(((p.type and p.type .. " " or "")
+        .. (p.opt and "optional; " or "") .. p.desc):gsub("%s+", " "))
+    end
+    out[#out + 1] = string.format(
+      "  [%q] = { %q, %q, kind = %q, params = %q, returns = %q, see = %q, usage = %q },",
+      n, M.signature(e), e.summary, e.kind, table.concat(params, "\n"), returns_text(e),
+      table.concat(e.see, ", "), trim(e.usage or ""))
   end
   out[#out + 1] = "}"
   return table.concat(out, "\n") .. "\n"
@@ -165,8 +191,10 @@ end
 -- One C file of LDoc comments grouped by object, for ldoc.
 function M.render(entries, intro)
   local groups, order = {}, { "lsock", "socket", "sockaddr", "poller", "signalfd" }
+  local typetext = {}
   for _, e in ipairs(entries) do
-    if e.file:match("%.c$") then
+    if e.kind == "type" then typetext[e.name] = e.body
+    elseif e.file:match("%.c$") then
       local g = e.name:match("^lsock%.") and "lsock" or e.name:match("^([%w_]+):") or "lsock"
       groups[g] = groups[g] or {}
       table.insert(groups[g], e)
@@ -178,17 +206,20 @@ function M.render(entries, intro)
   local out = { "/***", intro, "@module lsock", "*/" }
   for _, g in ipairs(order) do
     if groups[g] then
-      if g ~= "lsock" then out[#out + 1] = "/*** The " .. g .. " object.\n@type " .. g .. " */" end
+      if g ~= "lsock" then
+        local gintro = typetext[g] or ("The " .. g .. " object.")
+        out[#out + 1] = "/*** " .. gintro .. "\n@type " .. g .. " */"
+      end
       for _, e in ipairs(groups[g]) do
         local name = e.name:gsub("^lsock%.", "")
         local body = {}
         for _, t in ipairs(e.tags) do
-          if t.tag ~= "function" then
+          if t.tag ~= "function" and t.tag ~= "table" then
             local mod = t.mod ~= "" and ("[" .. t.mod .. "]") or ""
             body[#body + 1] = "@" .. t.tag .. mod .. " " .. t.text
           end
         end
-        out[#out + 1] = "/*** " .. e.body .. "\n@function " .. name .. "\n"
+        out[#out + 1] = "/*** " .. e.body .. "\n@" .. e.kind .. " " .. name .. "\n"
           .. table.concat(body, "\n") .. "\n*/\n"
       end
     end

@@ -5,6 +5,7 @@
 -- names (`tcp{master}` ...) are kept as one metatable per class, because
 -- programs read them through `class` and `tostring`.  Receives go through
 -- a buffer of our own, which is what `dirty()` reports.
+-- @usage require("lsock.compat").install(); local http = require "socket.http"
 -- @module lsock.compat
 local core = require "lsock.core"
 
@@ -636,6 +637,13 @@ M.select = require("lsock.compat_select").new(M, sockselect)
 
 --- Connects to host, port (after binding to laddress, lport if given),
 -- in `family` ("inet", "inet6" or any): a client, or `nil, err`.
+-- @tparam string host
+-- @tparam int port
+-- @tparam[opt] string laddress local address to bind first
+-- @tparam[opt] int lport local port
+-- @tparam[opt] string family "inet", "inet6" or nil for any
+-- @treturn table a client object
+-- @return[2] nil, err (LuaSocket's error string)
 -- @usage local c = assert(compat.connect("127.0.0.1", port))
 function M.connect(host, port, laddress, lport, family)
   local o = newobj(MASTER, family ~= "unspec" and family or nil, "tcp")
@@ -649,6 +657,8 @@ function M.connect(host, port, laddress, lport, family)
 end
 
 --- Waits `s` seconds.
+-- @tparam number s seconds
+-- @treturn nil
 -- @usage compat.sleep(0.1)
 function M.sleep(s)
   s = tonumber(s) or 0
@@ -657,6 +667,7 @@ end
 
 local walloff
 --- Seconds since the epoch, with a fraction (the wall clock).
+-- @treturn number seconds since the epoch
 -- @usage local t0 = compat.gettime()
 function M.gettime()
   if core.gettime then return core.gettime() end
@@ -672,6 +683,9 @@ function M.gettime()
 end
 
 --- Returns its arguments after the first `n`.
+-- @tparam int n how many arguments to drop
+-- @param ... the arguments
+-- @return the arguments after the first n
 -- @usage local b = compat.skip(1, "a", "b")
 function M.skip(n, ...)
   return select(n + 1, ...)
@@ -683,6 +697,8 @@ local TRY = { __name = "try error", __tostring = function(e) return tostring(e[1
 
 --- A try function: returns its arguments when the first is true, else
 -- calls `finalizer` and raises the second as a try error.
+-- @tparam[opt] function finalizer called before a try error is raised
+-- @treturn function try(ok, err, ...) returning its arguments or raising
 -- @usage local try = compat.newtry(function() sock:close() end)
 function M.newtry(finalizer)
   return function(...)
@@ -695,6 +711,8 @@ end
 
 --- Wraps `fn` so try errors come back as `nil, err`; other errors are
 -- raised again.
+-- @tparam function fn the function to protect
+-- @treturn function fn's results, or nil, err for a try error
 -- @usage local get = compat.protect(function(url) return try(fetch(url)) end)
 function M.protect(fn)
   return function(...)
@@ -708,6 +726,8 @@ end
 
 --- LuaSocket's plain try: raises a try error when its first argument is
 -- nil or false, else returns its arguments.
+-- @param ... a result triple (ok, err, ...)
+-- @return its arguments when the first is true
 -- @usage local n = compat.try(c:send("x"))
 -- @function try
 M.try = M.newtry()
@@ -723,7 +743,8 @@ end
 --- Makes `require "socket.core"` (and `"socket.unix"`) return compat, so
 -- LuaSocket's pure-Lua modules run on lsock; ignores SIGPIPE process-wide
 -- as LuaSocket does, unless `opts.sigpipe == "default"`.
--- @param[opt] opts table `{sigpipe = "default"}`
+-- @tparam[opt] table o `{sigpipe = "default"}` keeps SIGPIPE's disposition
+-- @treturn table the compat module
 -- @usage require("lsock.compat").install(); local http = require "socket.http"
 function M.install(o)
   o = o or {}

@@ -1,5 +1,6 @@
 --- lsock.compat_dns: LuaSocket's `socket.dns` table over lsock's
 -- getaddrinfo/getnameinfo, with LuaSocket's result shapes.
+-- @usage local dns = require("lsock.compat").dns; print(dns.toip("localhost"))
 -- @module lsock.compat_dns
 local core = require "lsock.core"
 
@@ -27,6 +28,10 @@ local function resolved(name, ips)
 end
 
 --- The first IPv4 address of a name, and the resolved table.
+-- @tparam string name host name or address
+-- @treturn string the address
+-- @treturn table `{name=, alias=, ip=}`
+-- @return[2] nil, err
 -- @usage local ip = compat.dns.toip("localhost")
 function M.toip(name)
   local res, msg, code = core.getaddrinfo(name, nil,
@@ -38,6 +43,10 @@ function M.toip(name)
 end
 
 --- The canonical name of an address or name, and the resolved table.
+-- @tparam string addr an address or name
+-- @treturn string the canonical name
+-- @treturn table `{name=, alias=, ip=}`
+-- @return[2] nil, err
 -- @usage local name = compat.dns.tohostname("127.0.0.1")
 function M.tohostname(addr)
   local ip = addr
@@ -54,6 +63,8 @@ function M.tohostname(addr)
 end
 
 --- The machine's host name.
+-- @treturn string the host name
+-- @return[2] nil, err
 -- @usage print(compat.dns.gethostname())
 function M.gethostname()
   return core.gethostname()
@@ -61,6 +72,10 @@ end
 
 --- Every address of host (service `port`): array of `{family=, addr=}`
 -- with `"inet"`/`"inet6"` and the address text, as LuaSocket.
+-- @tparam string host
+-- @tparam[opt] int|string port service
+-- @treturn table array of `{family=, addr=}`
+-- @return[2] nil, err
 -- @usage for _, a in ipairs(compat.dns.getaddrinfo("localhost")) do print(a.addr) end
 function M.getaddrinfo(host, port)
   local res, msg, code = core.getaddrinfo(host, port and tostring(port) or nil,
@@ -75,6 +90,11 @@ end
 
 --- Names for an address and/or port: array of host names, array of
 -- service names.
+-- @tparam[opt] string host an address
+-- @tparam[opt] int|string port a port
+-- @treturn table array of host names
+-- @treturn table array of service names
+-- @return[2] nil, err
 -- @usage local names, servs = compat.dns.getnameinfo("127.0.0.1", 80)
 function M.getnameinfo(host, port)
   local a

@@ -1,6 +1,7 @@
 --- lsock.compat_opts: LuaSocket's option names mapped to lsock's typed
 -- options, for lsock.compat's setoption/getoption.  One row per name:
 -- level, lsock name, and a kind saying how values are converted.
+-- @usage require("lsock.compat_opts").set(sock, "tcp-nodelay", true)
 -- @module lsock.compat_opts
 local M = {}
 
@@ -42,6 +43,11 @@ local function fail(what, msg)
 end
 
 --- Sets option `name` on lsock socket `s` from a LuaSocket value: `1`.
+-- @tparam socket s an lsock socket
+-- @tparam string name a LuaSocket option name
+-- @param value LuaSocket's value for it
+-- @treturn int 1
+-- @return[2] nil, err
 -- @usage opts.set(sock, "tcp-nodelay", true)
 function M.set(s, name, value)
   local row = rows[name]
@@ -68,6 +74,10 @@ function M.set(s, name, value)
 end
 
 --- Reads option `name` of lsock socket `s` as LuaSocket gives it.
+-- @tparam socket s an lsock socket
+-- @tparam string name a LuaSocket option name
+-- @return the value as LuaSocket gives it
+-- @return[2] nil, err
 -- @usage local on = opts.get(sock, "keepalive")
 function M.get(s, name)
   local row = rows[name]

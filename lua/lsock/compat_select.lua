@@ -2,10 +2,14 @@
 -- (poll underneath, so no 1024-descriptor ceiling).  Objects whose
 -- buffer holds data (`dirty()`) count as readable at once, since poll
 -- cannot see bytes already read into Lua.
+-- @usage local r, w, err = require("lsock.compat").select({c}, nil, 1)
 -- @module lsock.compat_select
 local M = {}
 
 --- The select function for compat table `compat`, waiting with `sel`.
+-- @tparam table _ the compat module (unused)
+-- @tparam function sel lsock.select
+-- @treturn function select(recvt, sendt, timeout) with LuaSocket's results
 -- @usage compat.select = require("lsock.compat_select").new(compat, lsock.select)
 function M.new(_, sel)
   -- Adds to `list` what lsock.select takes for each entry of `t`.

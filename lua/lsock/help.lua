@@ -2,6 +2,7 @@
 -- the signature and one-line summary of a function or method, read from
 -- `lsock.docindex`, the table tools/docindex.lua generates from the same
 -- LDoc comments the HTML reference comes from.
+-- @usage lsock.help("tcp"); lsock.help("socket:bind"); lsock.help(sock)
 -- @module lsock.help
 local lsock = require "lsock"
 local index = require "lsock.docindex"
@@ -65,19 +66,56 @@ function M.public()
   return names
 end
 
+local listing
+
+-- One entry in full: signature, summary, each argument (for an opts
+-- table, its keys), returns, see, example; a module or an object type
+-- adds the list of its functions or methods.
 local function entry(name)
   local e = index[name]
   if not e then return nil end
   local s = e[1] .. "\n  " .. e[2]
+  if e.params ~= "" then
+    s = s .. "\n  arguments:\n    " .. e.params:gsub("\n", "\n    ")
+  end
   if e.returns ~= "" then s = s .. "\n  returns: " .. e.returns end
   if e.see ~= "" then s = s .. "\n  see: " .. e.see end
+  if e.usage ~= "" then s = s .. "\n  example:\n    " .. e.usage:gsub("\n", "\n    ") end
+  if e.kind == "module" and name ~= "lsock" then
+    s = s .. "\n" .. listing(name .. ".", name .. ":")
+    -- lsock.stream and lsock.server make objects of the same name.
+    local obj = name:match("^lsock%.(.+)$")
+    if obj and next(M.names(obj .. ":")) then
+      s = s .. "\n" .. listing(obj .. ":", obj .. " methods:")
+    end
+  elseif e.kind == "type" then
+    s = s .. "\n" .. listing(name .. ":", name .. " methods:")
+  end
   return s
+end
+
+--- The names of the index that start with `prefix` (all with none).
+-- @tparam[opt] string prefix `"socket:"`, `"lsock.tcp."`...
+-- @treturn table name -> the index entry {signature, summary, kind=,
+-- params=, returns=, see=, usage=}
+-- @usage for n in pairs(lsock.help.names("stream:")) do print(n) end
+function M.names(prefix)
+  prefix = prefix or ""
+  local out = {}
+  for n, e in pairs(index) do
+    if n:sub(1, #prefix) == prefix then out[n] = e end
+  end
+  return out
 end
 
 -- Names of the entries whose last component is `word` ("bind" ->
 -- "socket:bind"; "tcp.connect" -> "lsock.tcp.connect").
 local function lookup(word)
   if index[word] then return { word } end
+  -- "tcp", "errno": the module or table lsock.tcp, lsock.errno, before
+  -- any function of that name (server.tcp).
+  local full = index["lsock." .. word]
+  if full and full.kind ~= "function" then return { "lsock." .. word } end
   local found = {}
   for _, n in ipairs(sorted(index)) do
     if n == "lsock." .. word or n:sub(-#word - 1) == ":" .. word
@@ -88,7 +126,7 @@ local function lookup(word)
   return found
 end
 
-local function listing(prefix, title)
+function listing(prefix, title)
   local out = { title }
   for _, n in ipairs(sorted(index)) do
     if n:sub(1, #prefix) == prefix and not n:find("[.:]", #prefix + 1) then
@@ -126,7 +164,7 @@ function M.text(x)
     for n, m in pairs(package.loaded) do
       if m == x and type(n) == "string" and n:match("^lsock") then
         if n == "lsock" then return M.text(nil) end
-        return listing(n .. ".", n .. ":")
+        return entry(n) or listing(n .. ".", n .. ":")
       end
     end
   end
@@ -141,6 +179,7 @@ end
 
 --- Print the help for `x` (see `text`).
 -- @param x a function, an object, a module table or a name
+-- @treturn nil (the text goes to stdout)
 -- @usage lsock.help("recvfrom"); lsock.help(sock); lsock.help(sock.bind)
 function M.help(x)
   print(M.text(x))

@@ -2,6 +2,7 @@
 -- Everything in `lsock.core`, plus the helper modules (`lsock.tcp`,
 -- `lsock.udp`, `lsock.unix`, `lsock.stream`, `lsock.server`,
 -- `lsock.multicast`, `lsock.loop`, `lsock.help`, `lsock.netlink`), each loaded on first use.
+-- @usage local lsock = require "lsock"; lsock.help()  -- the reference
 -- @module lsock
 local core = require "lsock.core"
 

@@ -5,6 +5,7 @@
 -- socket is non-blocking, each call is tried first, and only on EAGAIN
 -- does the task register its interest and yield; a descriptor stays
 -- registered between waits, so a busy connection costs no epoll_ctl.
+-- @usage local loop = lsock.loop; loop.spawn(function() loop.sleep(0.1) end); loop.run()
 -- @module lsock.loop
 local core = require "lsock.core"
 local checktype = require("lsock.util").checktype
@@ -65,6 +66,9 @@ local forgetq = {}
 
 --- Called with the message (and traceback) of a task that raised, and
 -- the task.  Replace it to log elsewhere; the default writes to stderr.
+-- @tparam string msg the error message with its traceback
+-- @tparam thread co the task that raised
+-- @treturn nil (its result is ignored)
 -- @usage loop.onerror = function(msg) log:write(msg, "\n") end
 function M.onerror(msg, co)
   io.stderr:write("lsock.loop: task ", tostring(co), " failed: ",
@@ -272,6 +276,8 @@ function M.wait(obj, events, timeout)
 end
 
 --- Pause the calling task for `seconds` (the process, outside a task).
+-- @tparam number seconds how long; 0 or less just lets the other tasks run
+-- @treturn boolean true
 -- @usage loop.spawn(function() loop.sleep(1); print("a second later") end)
 function M.sleep(seconds)
   checktype(seconds, "number", 1, "sleep")
@@ -289,6 +295,8 @@ end
 
 --- Start `fn(...)` as a task; it runs when the loop runs.  An error in it
 -- is reported with its traceback to `loop.onerror` and ends only that task.
+-- @tparam function fn the task's body
+-- @param ... the arguments passed to `fn`
 -- @treturn thread the task
 -- @usage loop.spawn(handle, conn, peer)
 function M.spawn(fn, ...)
@@ -307,6 +315,7 @@ end
 
 --- Suspend the calling task until `loop.wakeup(task, ...)`; returns what
 -- `wakeup` passed.  For conditions other than I/O and time.
+-- @return the value given to `loop.wakeup` (true when it gave none)
 -- @usage local v = loop.suspend()  -- until loop.wakeup(task, v)
 function M.suspend()
   local co = intask()
@@ -315,6 +324,9 @@ function M.suspend()
 end
 
 --- Make a task in `loop.suspend()` go on, with `v` as suspend's result.
+-- @tparam thread co the suspended task (from `loop.spawn`)
+-- @param[opt] v what `suspend` returns (default true)
+-- @treturn nil
 -- @usage loop.wakeup(task, "ready")
 function M.wakeup(co, v)
   if v == nil then v = true end
@@ -322,6 +334,7 @@ function M.wakeup(co, v)
 end
 
 --- Whether the caller is a task of the loop.
+-- @treturn boolean
 -- @usage assert(loop.intask(), "call me from a task")
 function M.intask()
   return intask() and true or false

@@ -3,6 +3,7 @@
 -- each helper is the setsockopt sequence it replaces, nothing more.
 -- An interface is a local IPv4 address (`"10.0.0.1"`), an index (`2`) or a
 -- name (`"eth0"`); IPv6 takes an index or a name.
+-- @usage local r = assert(lsock.multicast.receiver("225.0.0.10", 7200))
 -- @module lsock.multicast
 local lsock = require "lsock.core"
 
@@ -54,6 +55,10 @@ function M.join(sock, group, interface, source)
 end
 
 --- Leaves a group joined with `join` (same arguments).
+-- @tparam socket sock the socket that joined
+-- @tparam string|sockaddr group the group address
+-- @tparam[opt] string interface the interface given to `join`
+-- @tparam[opt] string source the source given to `join`
 -- @treturn boolean `true`, or `nil, msg, errno`
 -- @usage lsock.multicast.leave(s, "225.0.0.10", "127.0.0.1")
 function M.leave(sock, group, interface, source)

@@ -5,6 +5,9 @@
 -- into its messages, and walks the `rtattr`/`nlattr` attributes of a
 -- payload; what a message means stays the program's (`string.pack` the
 -- `ifinfomsg`, `ifaddrmsg`, `inet_diag_req_v2`... it needs).
+-- @usage local nl = require "lsock.netlink"
+-- local ifi = string.pack("=BxHiII", 0, 0, 0, 0, 0)  -- ifinfomsg
+-- local req = nl.pack(nl.RTM_GETLINK, nl.NLM_F_REQUEST | nl.NLM_F_DUMP, 1, ifi)
 -- @module lsock.netlink
 local lsock = require "lsock.core"
 
@@ -13,10 +16,9 @@ local M = {}
 local HDR = "=I4I2I2I4I4"   -- nlmsghdr
 local HDRLEN = 16
 
---- Constants: `NLMSG_*`, `NLM_F_*`, `RTM_*`, `RTMGRP_*`, `RTNLGRP_*`,
+-- Constants: `NLMSG_*`, `NLM_F_*`, `RTM_*`, `RTMGRP_*`, `RTNLGRP_*`,
 -- `IFLA_*`, `IFA_*`, `RTA_*`, `SOCK_DIAG_BY_FAMILY`, `INET_DIAG_*`,
 -- `TCP_*` states, `NLA_F_*`.
--- @table constants
 M.NLMSG_NOOP, M.NLMSG_ERROR, M.NLMSG_DONE, M.NLMSG_OVERRUN = 1, 2, 3, 4
 M.NLM_F_REQUEST, M.NLM_F_MULTI, M.NLM_F_ACK, M.NLM_F_ECHO = 1, 2, 4, 8
 M.NLM_F_DUMP_INTR, M.NLM_F_DUMP_FILTERED = 0x10, 0x20

@@ -6,6 +6,7 @@
 -- Every mode isolates handler errors, caps concurrent connections, backs
 -- off on EMFILE while serving the open connections, and stops on
 -- `server:close()`, a `stop` function or a `deadline`.
+-- @usage assert(lsock.server.tcp{port = 7777, handler = function(c) c:sendall("hi\n") end}):run()
 -- @module lsock.server
 local core = require "lsock.core"
 local loop = require "lsock.loop"
@@ -127,7 +128,8 @@ end
 -- `deadline` (seconds after `run()` starts); `grace` (seconds to let open
 -- connections finish after close, default 5); `interval` (how often
 -- `stop` is asked, default 0.25 s); `backoff` (first wait after EMFILE,
--- default 0.05 s, doubling up to 1 s); `backlog`; `onerror(msg, what)`.
+-- default 0.05 s, doubling up to 1 s); `backlog`; `reuseaddr` (default
+-- true); `onerror(msg, what)`.
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
 -- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)
@@ -138,6 +140,12 @@ end
 --- A UDP (or unix datagram) server: `handler(data, addr)` returns the
 -- reply (or nil).  Modes `"iterative"` and `"coroutine"` (each datagram
 -- handled in its own task); `size` is the largest datagram (65535).
+-- @tparam table opts `host` (default all interfaces), `port` (default 0),
+-- or `path` (unix datagram); `family` ("inet", "inet6"); `mode`
+-- (`"iterative"` default, `"coroutine"`); `handler(data, addr)`, whose
+-- result is sent back to `addr`; `size`; `max` datagrams handled at once
+-- (coroutine); `timeout`; `stop` (a function: true stops); `deadline`;
+-- `grace`; `interval`; `onerror(msg, what)` (as `server.tcp`)
 -- @return server, or `nil, msg, errno`
 -- @usage local srv = assert(lsock.server.udp{port = 0, handler = string.upper})
 function M.udp(opts)
@@ -147,6 +155,7 @@ end
 
 --- Stop: no new connections; `run()` returns once the open ones finish
 -- (those still open after `grace` seconds are closed).  Harmless twice.
+-- @treturn boolean true
 -- @usage srv:close()
 function Server:close()
   if self.closed then return true end
@@ -410,6 +419,7 @@ end
 
 --- Start a coroutine server's tasks without running the loop (to serve
 -- several servers, or other tasks, from one `lsock.loop.run()`).
+-- @treturn boolean true
 -- @usage srv:start(); other:start(); lsock.loop.run()
 function Server:start()
   if self.mode ~= "coroutine" then error("start: only for mode 'coroutine'", 2) end
@@ -442,6 +452,7 @@ local function run_udp_iterative(self)
 end
 
 --- Serve until the server is closed; returns true.
+-- @treturn boolean true
 -- @usage assert(srv:run())
 function Server:run()
   if self.mode == "coroutine" then

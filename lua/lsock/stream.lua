@@ -9,6 +9,7 @@
 -- One rule makes timeouts safe: a `read` either completes or consumes
 -- nothing.  When the socket times out (or fails) in the middle of a read,
 -- every byte received so far stays in the buffer for the next read.
+-- @usage local st = lsock.stream.wrap(assert(lsock.tcp.connect("localhost", 80)))
 -- @module lsock.stream
 local core = require "lsock.core"
 
@@ -272,6 +273,8 @@ Stream.read = cstream.reader(luaread)
 -- `for line in st:lines() do`.  It ends at end of stream and raises the
 -- message of a failure (timeout, "line too long"), as io.lines does; the
 -- data stays buffered.
+-- @param ... formats, as for `read` (default `"l"`)
+-- @treturn function an iterator returning what `read(...)` returns
 -- @usage for line in st:lines() do print(line) end
 function Stream:lines(...)
   checkopen(self, "lines")
@@ -295,6 +298,7 @@ end
 
 --- Whatever is buffered, or else what one recv brings: at most n bytes
 -- (default: the recv size).
+-- @tparam[opt] integer n the most bytes to return
 -- @return data; nil at end of stream; nil, msg, errno on failure.
 -- @usage local chunk = st:readsome(4096)
 function Stream:readsome(n)
@@ -314,6 +318,7 @@ end
 
 --- Buffer strings and numbers (numbers formatted as io.write does) and
 -- send them by the buffering mode (see setvbuf).
+-- @param ... strings and numbers
 -- @return the stream; nil, msg, errno if sending failed (the unsent data
 -- stays buffered).
 -- @usage st:write("HTTP/1.0 200 OK\r\n", "Content-Length: ", #body, "\r\n\r\n", body)
@@ -352,6 +357,8 @@ end
 --- Set the write buffering: `"no"` (each write is sent at once), `"full"`
 -- (sent when `size` bytes are buffered, by flush, or before a read waits
 -- for the socket) or `"line"` (also after each write holding a newline).
+-- @tparam string mode `"no"`, `"full"` or `"line"`
+-- @tparam[opt] integer size the buffer size (default 8192)
 -- @return true, or nil, msg, errno if flushing failed
 -- @usage st:setvbuf("line")
 function Stream:setvbuf(mode, size)
@@ -384,6 +391,7 @@ Stream.__close = Stream.close
 
 --- Bytes received and not yet read: a reader that waits with select()
 -- must read these first, the socket will not show them as readable.
+-- @treturn integer bytes
 -- @usage if st:buffered() == 0 then lsock.select({st}, {}, 1) end
 function Stream:buffered()
   return self.buf:len()
@@ -399,12 +407,14 @@ function Stream:dirty()
 end
 
 --- The wrapped socket.
+-- @treturn socket (or whatever object was wrapped)
 -- @usage print(st:socket():getpeername())
 function Stream:socket()
   return self.sock
 end
 
 --- The socket's descriptor, so that select() and pollers take streams.
+-- @treturn integer fd
 -- @usage local r = lsock.select({st:fileno()}, {}, 1)
 function Stream:fileno()
   checkopen(self, "fileno")
@@ -413,6 +423,7 @@ end
 
 --- Set the socket's timeout, which bounds each wait for data.
 -- @tparam[opt] number t seconds, as socket:settimeout
+-- @treturn boolean true
 -- @usage st:settimeout(5)
 function Stream:settimeout(t)
   checkopen(self, "settimeout")

@@ -2,6 +2,8 @@
 -- `connect` is the course's getaddrinfo loop (try every answer in order)
 -- with an overall deadline, and RFC 8305 Happy Eyeballs when a name has
 -- both IPv6 and IPv4 answers; `listen` makes a dual-stack listener.
+-- @usage local l = assert(lsock.tcp.listen("127.0.0.1", 0))
+-- local c = assert(lsock.tcp.connect(l:getsockname()))
 -- @module lsock.tcp
 local lsock = require "lsock"
 

@@ -2,6 +2,7 @@
 -- The family follows the addresses: the connect address's answers are
 -- tried in order; a wildcard bind alone gives a dual-stack IPv6 socket
 -- (IPv4 peers appear as `::ffff:a.b.c.d`), or IPv4 without IPv6.
+-- @usage local s = assert(lsock.udp.open{connect = {"127.0.0.1", 7777}})
 -- @module lsock.udp
 local lsock = require "lsock"
 

@@ -2,6 +2,8 @@
 -- `listen` replaces a socket file left behind by a dead server, and only
 -- that: a path where something still listens, or a file that is not a
 -- socket, gives `nil, msg, EADDRINUSE` and is left alone.
+-- @usage local l = assert(lsock.unix.listen("/tmp/x.sock"))
+-- local c = assert(lsock.unix.connect("/tmp/x.sock"))
 -- @module lsock.unix
 local lsock = require "lsock"
 
