@@ -210,6 +210,50 @@ local function connect(addr)
 end
 
 describe("issue 13, servers", function()
+  it("issue 13 item 6: loop.cancel ends a sleeping and a reading task, and the"
+     .. " loop forgets them", function()
+    local c, a = H.tcp_pair()
+    finally(function() H.close(c, a) end)
+    local wa = loop.wrap(a)
+    local closed = {}
+    local function guard(name)
+      return setmetatable({}, { __close = function() closed[#closed + 1] = name end })
+    end
+    local sleeper = loop.spawn(function()
+      local _ <close> = guard("sleeper")
+      loop.sleep(60)
+      error("resumed after cancel")
+    end)
+    local reader = loop.spawn(function()
+      local _ <close> = guard("reader")
+      wa:recv(10)
+      error("resumed after cancel")
+    end)
+    local errors = {}
+    local onerror = loop.onerror
+    loop.onerror = function(msg) errors[#errors + 1] = msg end
+    finally(function() loop.onerror = onerror end)
+    loop.spawn(function()
+      loop.sleep(0.05)
+      assert.is_true(loop.cancel(sleeper))
+      assert.is_true(loop.cancel(reader))
+      assert.is_false(loop.cancel(reader))            -- dead now
+      assert.is_false(loop.cancel(coroutine.running())) -- running
+      assert(c:sendall("late"))                        -- nobody reads
+    end)
+    local t0 = lsock.monotime()
+    assert.is_true(loop.run())                         -- no task left
+    assert.is_true(lsock.monotime() - t0 < 10)
+    table.sort(closed)
+    assert.same({ "reader", "sleeper" }, closed)
+    assert.same({}, errors)
+    -- The socket can be waited on again by a new task.
+    local got
+    loop.spawn(function() got = wa:recv(10) end)
+    loop.run()
+    assert.equal("late", got)
+  end)
+
   it("issue 13 item 5: select mode forgets a connection another handler closed", function()
     local conns = {}
     local srv = assert(server.tcp{ host = "127.0.0.1", mode = "select", timeout = 5,
