@@ -203,11 +203,11 @@ describe("server.tcp", function()
 
   it("raises on a bad mode or a missing handler", function()
     assert.error_matches(function() server.tcp{ mode = "threads", handler = print } end,
-      "unknown mode 'threads'")
+      "option 'mode': unknown value 'threads'")
     assert.error_matches(function() server.tcp{ mode = "fork" } end,
-      "handler function expected")
+      "option 'handler' missing: function expected")
     assert.error_matches(function() server.udp{ mode = "fork", handler = print } end,
-      "unknown mode 'fork'")
+      "option 'mode': unknown value 'fork'")
   end)
 
   for _, mode in ipairs({ "select", "coroutine", "fork" }) do

@@ -459,7 +459,7 @@ describe("lsock.stream.wrap()", function()
     local c, a = S.tcppair()
     finally(function() c:close(); a:close() end)
     assert.has_error(function() stream.wrap(c, { maxline = 0 }) end,
-      "bad argument #2 to 'wrap' (opts.maxline must be a positive integer)")
+      "bad argument #2 to 'wrap' (option 'maxline' must be at least 1)")
     assert.has_error(function() stream.wrap(c, 1) end,
       "bad argument #2 to 'wrap' (table expected, got number)")
   end)

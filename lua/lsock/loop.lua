@@ -39,6 +39,7 @@ local WAIT = {}
 
 local poller          -- created on first use
 local ntasks = 0      -- tasks alive
+local tasks = setmetatable({}, { __mode = "k" })  -- the tasks alive
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
 local current          -- the task the loop is running now
@@ -305,10 +306,12 @@ function M.spawn(fn, ...)
   local co
   co = create(function()
     local ok, err = xpcall(fn, traceback, table.unpack(args, 1, n))
+    tasks[co] = nil
     ntasks = ntasks - 1
     if not ok then M.onerror(err, co) end
   end)
   ntasks = ntasks + 1
+  tasks[co] = true
   enqueue(co, true)
   return co
 end
@@ -331,6 +334,44 @@ end
 function M.wakeup(co, v)
   if v == nil then v = true end
   enqueue(co, v)
+end
+
+--- End a task that is not running: it is never resumed again, the
+-- to-be-closed variables of its pending calls are closed
+-- (`coroutine.close`) and the loop forgets its timer and its waits.
+-- Returns true, or false for a task that is not suspended (dead, or the
+-- caller itself) or not a task of the loop.
+-- @tparam thread co the task (what `spawn` returned)
+-- @treturn boolean true, or false when there was nothing to cancel
+-- @usage local t = loop.spawn(worker); ...; loop.cancel(t)
+function M.cancel(co)
+  checktype(co, "thread", 1, "cancel")
+  if status(co) ~= "suspended" or not tasks[co] then return false end
+  tasks[co] = nil
+  -- Suspended in waitio: it counts as waiting until it runs again.
+  local info = debug.getinfo(co, 1, "f")
+  if info and info.func == waitio then nwaiting = nwaiting - 1 end
+  tdl[co], waitrec[co] = nil, nil
+  for obj, rec in pairs(recs) do
+    if rec.rco == co or rec.wco == co then
+      if rec.rco == co then rec.rco = nil end
+      if rec.wco == co then rec.wco = nil end
+      local need = (rec.rco and R or 0) | (rec.wco and W or 0)
+      if need ~= rec.want then
+        if need == 0 then
+          poller:remove(obj)
+          droprec(obj)
+        else
+          poller:modify(obj, NAMES[need])
+        end
+        rec.want = need
+      end
+    end
+  end
+  ntasks = ntasks - 1
+  local ok, err = coroutine.close(co)
+  if not ok then M.onerror(traceback(tostring(err)), co) end
+  return true
 end
 
 --- Whether the caller is a task of the loop.

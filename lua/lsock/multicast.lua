@@ -7,20 +7,33 @@
 -- @module lsock.multicast
 local lsock = require "lsock.core"
 
-local checktype = require("lsock.util").checktype
+local util = require "lsock.util"
+local checktype = util.checktype
 
 local M = {}
-
-local function family_of(group)
-  if type(group) == "string" then
-    return group:find(":", 1, true) and "inet6" or "inet"
-  end
-  return group.family  -- a sockaddr
-end
 
 local function host_of(group)
   if type(group) == "string" then return group end
   return group.host
+end
+
+-- The group of receiver and sender (argument 1 of fname) as a family and
+-- a numeric host, before any socket exists: a sockaddr must be inet or
+-- inet6 (else an argument error); a string must be a numeric address,
+-- else nil, getaddrinfo's message and EAI code (never a DNS query).
+local function groupof(group, fname)
+  if type(group) ~= "string" then
+    local f = group.family
+    if f ~= "inet" and f ~= "inet6" then
+      error(("bad argument #1 to '%s' (inet or inet6 group expected, got %s)")
+            :format(fname, tostring(f)), 3)
+    end
+    return f, group.host
+  end
+  local res, msg, code = lsock.getaddrinfo(group, nil,
+    { socktype = "dgram", flags = "numerichost" })
+  if not res then return nil, msg, code end
+  return res[1].addr.family, res[1].addr.host
 end
 
 -- The option name and value that join or leave `group` on `sock`.
@@ -74,21 +87,38 @@ local function set(sock, level, name, value)
   return ok, msg, err
 end
 
+local INTERFACE = "string|integer"
+local TIMEOUT = { "number", min = 0 }
+local RECEIVER_OPTS = {
+  interface = INTERFACE, source = "string", reuseaddr = "boolean",
+  reuseport = "boolean", timeout = TIMEOUT,
+}
+local SENDER_OPTS = {
+  ttl = { "integer", min = 0, max = 255 }, loop = "boolean",
+  interface = INTERFACE, bind = "table", timeout = TIMEOUT,
+}
+
 --- A socket bound to `port` and joined to `group`.
 -- The socket is bound to the wildcard address and, where the kernel has
 -- it, `multicast_all` is turned off so only the groups joined on this
 -- socket are delivered to it.
 -- @tparam string|sockaddr group the group address (its family decides)
 -- @tparam integer port the port (0: any, read it with getsockname)
--- @tparam[opt] table opts `interface`, `source`, `reuseaddr` (default
---   true), `reuseport`, `timeout` (seconds, see settimeout)
--- @return the socket, or `nil, msg, errno`
+-- @tparam[opt] table opts `interface` (address, index or name),
+--   `source` (address), `reuseaddr` (default true), `reuseport`,
+--   `timeout` (seconds >= 0, see settimeout); any other key raises
+-- @return the socket, or `nil, msg, errno`; a group string that is not
+--   a numeric address gives getaddrinfo's `nil, msg, EAI code` (as
+--   sender does); a sockaddr group of another family than inet/inet6
+--   raises
 -- @usage local r = assert(lsock.multicast.receiver("225.0.0.10", 7200))
 function M.receiver(group, port, opts)
   checktype(group, "string|lsock.sockaddr", 1, "receiver")
   checktype(port, "number", 2, "receiver")
-  opts = checktype(opts, "table|nil", 3, "receiver") or {}
-  local family = family_of(group)
+  opts = util.checkopts(opts, RECEIVER_OPTS, 3, "receiver")
+  local family, host, code = groupof(group, "receiver")
+  if not family then return nil, host, code end
+  group = host
   local level = family == "inet6" and "ipv6" or "ip"
   local sock, msg, err = lsock.socket(family, "dgram")
   if not sock then return nil, msg, err end
@@ -120,14 +150,19 @@ end
 -- @tparam[opt] table opts `ttl` (hops; 0 keeps datagrams on this host,
 --   the kernel's default is 1), `loop` (deliver to this host's members
 --   too; default true), `interface` (the outgoing interface), `bind`
---   (`{host, port}` to bind first), `timeout`
--- @return the socket, or `nil, msg, errno`
+--   (`{host, port}` to bind first), `timeout` (seconds >= 0); any other
+--   key raises
+-- @return the socket, or `nil, msg, errno`; a group string that is not
+--   a numeric address gives getaddrinfo's `nil, msg, EAI code` (as
+--   receiver does); a sockaddr group of another family raises
 -- @usage local s = assert(lsock.multicast.sender("225.0.0.10", 7200, {ttl = 1}))
 function M.sender(group, port, opts)
   checktype(group, "string|lsock.sockaddr", 1, "sender")
   checktype(port, "number", 2, "sender")
-  opts = checktype(opts, "table|nil", 3, "sender") or {}
-  local family = family_of(group)
+  opts = util.checkopts(opts, SENDER_OPTS, 3, "sender")
+  local family, host, code = groupof(group, "sender")
+  if not family then return nil, host, code end
+  group = host
   local level = family == "inet6" and "ipv6" or "ip"
   local sock, msg, err = lsock.socket(family, "dgram")
   if not sock then return nil, msg, err end

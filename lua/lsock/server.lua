@@ -93,26 +93,38 @@ local function open(opts, socktype)
   return s
 end
 
-local TCP_MODES = { iterative = true, fork = true, select = true, coroutine = true }
-local UDP_MODES = { iterative = true, coroutine = true }
+local TCP_MODES = { "iterative", "fork", "select", "coroutine" }
+local UDP_MODES = { "iterative", "coroutine" }
 
-local function new(kind, opts, modes)
-  if type(opts) ~= "table" then
-    error("bad argument #1 to '" .. kind .. "' (table expected)", 3)
-  end
-  local mode = opts.mode or "iterative"
-  if not modes[mode] then
-    error("bad argument #1 to '" .. kind .. "' (unknown mode '" .. tostring(mode) .. "')", 3)
-  end
-  if type(opts.handler) ~= "function" then
-    error("bad argument #1 to '" .. kind .. "' (handler function expected)", 3)
+-- The options of both constructors, checked by util.checkopts (type and
+-- range, naming the option); TCP adds backlog, UDP size.
+local function optspec(modes)
+  local seconds = { "number", min = 0 }
+  return {
+    host = "string", port = { "integer|string", min = 0, max = 65535 },
+    path = "string", family = "string|number",
+    mode = { "string", oneof = modes }, handler = "function",
+    max = { "number", min = 1 }, timeout = seconds, stop = "function",
+    deadline = seconds, grace = seconds,
+    interval = { "number", above = 0 }, backoff = { "number", above = 0 },
+    onerror = "function", reuseaddr = "boolean",
+  }
+end
+local TCP_OPTS, UDP_OPTS = optspec(TCP_MODES), optspec(UDP_MODES)
+TCP_OPTS.backlog = { "integer", min = 0 }
+UDP_OPTS.size = { "integer", min = 1, max = util.MAXSIZE }
+
+local function new(kind, opts)
+  if opts.handler == nil then
+    error("bad argument #1 to '" .. kind .. "' (option 'handler' missing: function expected)", 3)
   end
   local s, msg, err = open(opts, kind == "tcp" and "stream" or "dgram")
   if not s then return nil, msg, err end
   s:settimeout(0)
   local self = setmetatable({
-    kind = kind, mode = mode, opts = opts, sock = s, addr = s:getsockname(),
-    handler = opts.handler, closed = false, count = 0,
+    kind = kind, mode = opts.mode or "iterative", opts = opts, sock = s,
+    addr = s:getsockname(), handler = opts.handler, closed = false,
+    count = 0, tasks = {},
     max = opts.max or math.huge, interval = opts.interval or 0.25,
     grace = opts.grace or 5,
   }, Server)
@@ -121,36 +133,58 @@ local function new(kind, opts, modes)
 end
 
 --- A TCP (or unix stream) server.
--- @tparam table opts `host` (default all interfaces), `port` (default 0),
--- or `path` (unix); `mode` (`"iterative"` default, `"fork"`, `"select"`,
--- `"coroutine"`); `handler(sock, addr)`; `max` concurrent connections;
--- `timeout` for connected sockets; `stop` (a function: true stops);
--- `deadline` (seconds after `run()` starts); `grace` (seconds to let open
--- connections finish after close, default 5); `interval` (how often
--- `stop` is asked, default 0.25 s); `backoff` (first wait after EMFILE,
--- default 0.05 s, doubling up to 1 s); `backlog`; `reuseaddr` (default
--- true); `onerror(msg, what)`.
+-- @tparam table opts `host` (string, default all interfaces), `port`
+-- (0-65535 or a service name, default 0), or `path` (unix); `family`;
+-- `mode` (`"iterative"` default, `"fork"`, `"select"`, `"coroutine"`);
+-- `handler(sock, addr)` (required); `max` concurrent connections (>= 1);
+-- `timeout` for connected sockets (seconds >= 0); `stop` (a function:
+-- true stops); `deadline` (seconds >= 0 after `run()` starts); `grace`
+-- (seconds >= 0 to let open connections finish after close, default 5;
+-- then they are closed and their tasks ended or their processes
+-- killed); `interval` (how often `stop` is asked, > 0, default 0.25 s);
+-- `backoff` (first wait after EMFILE, > 0, default 0.05 s, doubling up
+-- to 1 s); `backlog` (integer >= 0); `reuseaddr` (default true);
+-- `onerror(msg, what)`.  A wrong type or range, or any other key,
+-- raises naming the option.
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
 -- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)
   checktype(opts, "table", 1, "tcp")
-  return new("tcp", opts, TCP_MODES)
+  return new("tcp", util.checkopts(opts, TCP_OPTS, 1, "tcp"))
 end
 
 --- A UDP (or unix datagram) server: `handler(data, addr)` returns the
--- reply (or nil).  Modes `"iterative"` and `"coroutine"` (each datagram
--- handled in its own task); `size` is the largest datagram (65535).
+-- reply (or nil), which is sent even if the server was closed meanwhile.
+-- Modes `"iterative"` and `"coroutine"` (each datagram handled in its
+-- own task).
 -- @tparam table opts `host` (default all interfaces), `port` (default 0),
 -- or `path` (unix datagram); `family` ("inet", "inet6"); `mode`
 -- (`"iterative"` default, `"coroutine"`); `handler(data, addr)`, whose
--- result is sent back to `addr`; `size`; `max` datagrams handled at once
--- (coroutine); `timeout`; `stop` (a function: true stops); `deadline`;
--- `grace`; `interval`; `onerror(msg, what)` (as `server.tcp`)
+-- result is sent back to `addr`; `size` (the largest datagram, 1 to
+-- 2^31 - 1, default 65535); `max` datagrams handled at once (coroutine);
+-- `timeout`; `stop` (a function: true stops); `deadline`; `grace`;
+-- `interval`; `onerror(msg, what)` (as `server.tcp`).  A wrong type or
+-- range, or any other key, raises naming the option.
 -- @return server, or `nil, msg, errno`
 -- @usage local srv = assert(lsock.server.udp{port = 0, handler = string.upper})
 function M.udp(opts)
   checktype(opts, "table", 1, "udp")
-  return new("udp", opts, UDP_MODES)
+  return new("udp", util.checkopts(opts, UDP_OPTS, 1, "udp"))
+end
+
+-- Let go of the listening (or bound) socket and the unix socket file.
+-- A UDP server with requests in flight keeps a duplicate of its socket
+-- to send their replies (self.replysock, closed when run() ends).
+local function release(self)
+  if self.released then return end
+  self.released = true
+  if self.kind == "udp" and self.count > 0 and not self.child
+     and isopen(self.sock) then
+    self.replysock = self.sock:dup()
+    if self.replysock then self.replysock:settimeout(0) end
+  end
+  if self.wsock then self.wsock:close() else self.sock:close() end
+  if self.path and not self.child then os.remove(self.path) end
 end
 
 --- Stop: no new connections; `run()` returns once the open ones finish
@@ -161,8 +195,7 @@ function Server:close()
   if self.closed then return true end
   self.closed = true
   self.closedat = now()
-  if self.wsock then self.wsock:close() else self.sock:close() end
-  if self.path and not self.child then os.remove(self.path) end
+  release(self)
   if self.parked then
     local co = self.parked
     self.parked = nil
@@ -171,11 +204,22 @@ function Server:close()
   return true
 end
 
--- Should run() stop now?  Asks the stop function and the deadline.
+-- Should run() stop now?  Asks the stop function and the deadline.  A
+-- stop function that raises closes the server at once (no grace) and
+-- run() raises its error once the connections are closed.
 local function stopping(self)
   if self.closed then return true end
-  if (self.stopat and now() >= self.stopat) or (self.opts.stop and self.opts.stop(self)) then
+  local stop = self.opts.stop
+  if self.stopat and now() >= self.stopat then
     self:close()
+  elseif stop then
+    local ok, r = pcall(stop, self)
+    if not ok then
+      self.failure, self.grace = r, 0
+      self:close()
+    elseif r then
+      self:close()
+    end
   end
   return self.closed
 end
@@ -200,6 +244,12 @@ local function call(self, what, f, ...)
   local ok, r = xpcall(f, debug.traceback, ...)
   if not ok then report(self, what, r) end
   return ok, r
+end
+
+-- Send a UDP reply: on the socket, or on its duplicate once closed.
+local function reply(self, data, a)
+  local s = self.replysock or self.sock
+  if isopen(s) then call(self, "reply", s.sendto, s, data, a) end
 end
 
 -- A new connection: the back-off is over; its timeout is the option's.
@@ -231,15 +281,30 @@ end
 
 -- Fork: one process per connection. ------------------------------------
 
-local function reap(self, hang)
-  while self.count > 0 do
-    local pid = core.wait(-1, hang and "hang" or "nohang")
-    if not pid or pid == 0 then return end
-    if self.children[pid] then
+-- Reap the children that exited: this server's only (one wait per known
+-- pid, never waitpid(-1), which would take the children of io.popen and
+-- os.execute from the rest of the program).
+local function reap(self)
+  for pid in pairs(self.children) do
+    local got = core.wait(pid, "nohang")
+    if got ~= 0 then   -- it exited (got == pid) or is gone (nil: ECHILD)
       self.children[pid] = nil
       self.count = self.count - 1
     end
   end
+end
+
+-- After grace: kill the children still serving, and reap them.
+local function killchildren(self)
+  local pids = {}
+  for pid in pairs(self.children) do pids[#pids + 1] = math.tointeger(pid) end
+  if #pids == 0 then return end
+  os.execute("kill -KILL " .. table.concat(pids, " ") .. " 2>/dev/null")
+  for _, pid in ipairs(pids) do
+    core.wait(pid)
+    self.children[pid] = nil
+  end
+  self.count = 0
 end
 
 local function run_fork(self)
@@ -279,11 +344,13 @@ local function run_fork(self)
     end
   end
   -- Let the children finish their clients, for up to 'grace' seconds.
-  local limit = now() + self.grace
+  local limit = self.closedat + self.grace
+  reap(self)
   while self.count > 0 and now() < limit do
+    core.sleep(0.01)
     reap(self)
-    if self.count > 0 then core.sleep(0.01) end
   end
+  killchildren(self)
 end
 
 -- Select: every connection in one process, one lsock.select. ----------
@@ -293,6 +360,14 @@ local function run_select(self)
   local conns, addrs = {}, {}
   local resume_at = 0
   while not stopping(self) or (#conns > 0 and now() < self.closedat + self.grace) do
+    -- A handler may have closed any connection (its own or another's):
+    -- forget the closed ones before they reach select.
+    local kept = {}
+    for _, c in ipairs(conns) do
+      if isopen(c) then kept[#kept + 1] = c else addrs[c] = nil end
+    end
+    conns = kept
+    self.count = #conns
     local readers = {}
     local t = now()
     local listening = not self.closed and #conns < self.max and t >= resume_at
@@ -301,6 +376,10 @@ local function run_select(self)
     local wait = waittime(self)
     if not listening and resume_at > t and resume_at - t < wait then
       wait = resume_at - t
+    end
+    if self.closed then
+      local left = self.closedat + self.grace - t
+      if left < wait then wait = left > 0 and left or 0 end
     end
     local ready = core.select(readers, nil, wait) or {}
     local done = {}
@@ -316,41 +395,49 @@ local function run_select(self)
           accepted(self, nc)
           conns[#conns + 1], addrs[nc] = nc, a
         end
-      else
+      elseif isopen(c) then   -- an earlier handler may have closed it
         local ok, keep = call(self, "handler", self.handler, c, addrs[c])
-        if not ok or keep == false or not isopen(c) then done[c] = true end
+        if not ok or keep == false then done[c] = true end
       end
     end
-    if next(done) then
-      local kept = {}
-      for _, c in ipairs(conns) do
-        if done[c] then
-          c:close()
-          addrs[c] = nil
-        else
-          kept[#kept + 1] = c
-        end
-      end
-      conns = kept
+    for c in pairs(done) do
+      if isopen(c) then c:close() end
     end
-    self.count = #conns
   end
-  for _, c in ipairs(conns) do c:close() end
+  for _, c in ipairs(conns) do
+    if isopen(c) then c:close() end
+  end
   self.count = 0
 end
 
--- Coroutine: one task per connection, over lsock.loop. -----------------
+-- Coroutine: one task per connection (or datagram), over lsock.loop. ---
+
+-- A task of this server ended: one place fewer taken.
+local function finished(self, co)
+  if not self.tasks[co] then return end   -- ended by endtasks already
+  self.tasks[co] = nil
+  self.count = self.count - 1
+  if self.parked then
+    local p = self.parked
+    self.parked = nil
+    loop.wakeup(p)
+  end
+end
 
 local function connection(self, c, a)
   call(self, "handler", self.handler, c, a)
   c:close()
-  self.count = self.count - 1
-  self.conns[c] = nil
-  if self.parked then
-    local co = self.parked
-    self.parked = nil
-    loop.wakeup(co)
+  finished(self, coroutine.running())
+end
+
+-- After grace: close the connections left and end their tasks.
+local function endtasks(self)
+  for co, c in pairs(self.tasks) do
+    self.tasks[co] = nil
+    loop.cancel(co)
+    if c ~= true then c:close() end
   end
+  self.count = 0
 end
 
 local function acceptor(self)
@@ -364,8 +451,8 @@ local function acceptor(self)
       if c then
         accepted(self, c)
         self.count = self.count + 1
-        self.conns[c] = true
-        loop.spawn(connection, self, c, a)
+        local co = loop.spawn(connection, self, c, a)
+        self.tasks[co] = c
       elseif SCARCE[err] then
         -- Out of descriptors: the open connections go on being served
         -- while this task sleeps.
@@ -383,25 +470,18 @@ local function watcher(self)
   while not stopping(self) do loop.sleep(waittime(self)) end
   local limit = self.closedat + self.grace
   while self.count > 0 and now() < limit do loop.sleep(0.01) end
-  for c in pairs(self.conns) do c:close() end
+  endtasks(self)
 end
 
 local function datagrams(self)
   local ws, size = self.wsock, self.opts.size or 65535
   local function serve(data, a)
-    local ok, reply = call(self, "handler", self.handler, data, a)
+    local ok, r = call(self, "handler", self.handler, data, a)
     -- The reply goes out on the raw (non-blocking) socket: a peer that
     -- does not read loses it, as in the iterative mode, and never holds
     -- up the replies of other tasks.
-    if ok and reply ~= nil and not self.closed then
-      call(self, "reply", self.sock.sendto, self.sock, reply, a)
-    end
-    self.count = self.count - 1
-    if self.parked then
-      local co = self.parked
-      self.parked = nil
-      loop.wakeup(co)
-    end
+    if ok and r ~= nil then reply(self, r, a) end
+    finished(self, coroutine.running())
   end
   while not self.closed do
     if self.count >= self.max then
@@ -411,7 +491,8 @@ local function datagrams(self)
       local data, a = ws:recvfrom(size)
       if data then
         self.count = self.count + 1
-        loop.spawn(serve, data, a)
+        local co = loop.spawn(serve, data, a)
+        self.tasks[co] = true
       end
     end
   end
@@ -426,7 +507,6 @@ function Server:start()
   if self.closed then return true end
   if self.started then return true end
   self.started = true
-  self.conns = {}
   self.wsock = loop.wrap(self.sock)
   self.wsock:settimeout(nil)  -- accepted sockets inherit it
   if self.opts.deadline then self.stopat = now() + self.opts.deadline end
@@ -442,19 +522,16 @@ local function run_udp_iterative(self)
     if r and r[1] and not self.closed then
       local data, a = s:recvfrom(size)
       if data then
-        local ok, reply = call(self, "handler", self.handler, data, a)
-        if ok and reply ~= nil and not self.closed then
-          call(self, "reply", s.sendto, s, reply, a)
-        end
+        self.count = 1   -- a request in flight: close() keeps a reply socket
+        local ok, r2 = call(self, "handler", self.handler, data, a)
+        if ok and r2 ~= nil then reply(self, r2, a) end
+        self.count = 0
       end
     end
   end
 end
 
---- Serve until the server is closed; returns true.
--- @treturn boolean true
--- @usage assert(srv:run())
-function Server:run()
+local function serve(self)
   if self.mode == "coroutine" then
     self:start()
     if loop.intask() then
@@ -469,7 +546,30 @@ function Server:run()
     elseif self.mode == "fork" then run_fork(self)
     else run_select(self) end
   end
+end
+
+--- Serve until the server is closed; returns true.  Whatever ends it
+-- (close, stop, deadline, or an error, which run() raises again after
+-- closing), the listener and the unix socket file are released.  A
+-- `stop` function that raises closes the open connections at once and
+-- makes run() raise its error.
+-- @treturn boolean true
+-- @usage assert(srv:run())
+function Server:run()
+  local ok, err = pcall(serve, self)
+  if not ok then
+    self.grace = 0
+    self:close()
+    if self.children then killchildren(self) end
+    if self.started then endtasks(self) end
+  end
   self:close()
+  if self.replysock then
+    self.replysock:close()
+    self.replysock = nil
+  end
+  if not ok then error(err, 0) end
+  if self.failure ~= nil then error(self.failure, 0) end
   return true
 end
 

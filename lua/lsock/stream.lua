@@ -446,20 +446,29 @@ end
 
 -- Module functions ---------------------------------------------------------
 
-local function checkpositive(opts, k, def)
-  local v = opts[k]
-  if v == nil then return def end
-  if mathtype(v) ~= "integer" or v <= 0 then
-    error(format("bad argument #2 to 'wrap' (opts.%s must be a positive integer)", k), 3)
-  end
-  return v
+local util = require "lsock.util"
+
+-- Both sizes are handed to C calls that take at most INT_MAX bytes.
+local SIZE = { "integer", min = 1, max = util.MAXSIZE }
+local WRAP_OPTS = { maxline = SIZE, bufsize = SIZE }
+
+-- The socket type of an lsock socket (plain or loop-wrapped); nil for
+-- other objects, which the stream only asks for recv, send, ... (the
+-- methods listed at the top).
+local KNOWN = { ["lsock.socket"] = true, ["lsock.loop.socket"] = true }
+local function socktype(sock)
+  local mt = getmetatable(sock)
+  if type(mt) ~= "table" or not KNOWN[mt.__name] then return nil end
+  return sock:type()
 end
 
 --- Wrap a connected stream socket (or any object with its recv, sendall,
 -- close methods, such as `lsock.loop.wrap(sock)`).
 -- @param sock the socket; the stream owns it from now on
+-- A socket whose `type()` is not `"stream"` (dgram, seqpacket) raises.
 -- @tparam[opt] table opts `maxline` (longest line `read("l")` accepts,
--- default 65536), `bufsize` (bytes asked of each recv, default 65536)
+-- default 65536), `bufsize` (bytes asked of each recv, default 65536),
+-- each an integer from 1 to 2^31 - 1; any other key raises
 -- @return the stream
 -- @usage local st = lsock.stream.wrap(assert(lsock.tcp.connect("localhost", 80)))
 function M.wrap(sock, opts)
@@ -467,11 +476,13 @@ function M.wrap(sock, opts)
   if (t ~= "userdata" and t ~= "table") or sock.recv == nil then
     error(format("bad argument #1 to 'wrap' (socket expected, got %s)", t), 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(format("bad argument #2 to 'wrap' (table expected, got %s)", type(opts)), 2)
+  local st = socktype(sock)
+  if st ~= nil and st ~= "stream" then
+    error(format("bad argument #1 to 'wrap' (stream socket expected, got %s)",
+                 tostring(st)), 2)
   end
-  opts = opts or {}
-  local maxline = checkpositive(opts, "maxline", MAXLINE)
+  opts = util.checkopts(opts, WRAP_OPTS, 2, "wrap")
+  local maxline = opts.maxline or MAXLINE
   local buf = cstream.buffer(maxline)
   return setmetatable({
     buf,
@@ -481,7 +492,7 @@ function M.wrap(sock, opts)
     eof = false,
     closed = false,
     maxline = maxline,
-    recvsize = checkpositive(opts, "bufsize", RECVSIZE),
+    recvsize = opts.bufsize or RECVSIZE,
     wbuf = {}, wn = 0, wlen = 0,
     vmode = "full", vsize = VBUFSIZE,
   }, Stream)

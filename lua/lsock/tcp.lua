@@ -110,6 +110,12 @@ local function ready(s, pending, opts)
   return s
 end
 
+local CONNECT_OPTS = {
+  timeout = { "number", min = 0 }, family = "string|number",
+  localaddr = "lsock.sockaddr|table", ["local"] = "lsock.sockaddr|table",
+  nodelay = "boolean",
+}
+
 --- Connect to a host by name or address, trying every address.
 -- Addresses are tried in getaddrinfo's order, each after the previous
 -- one failed.  When both IPv6 and IPv4 answer, the families alternate
@@ -117,11 +123,14 @@ end
 -- without the earlier ones finishing (RFC 8305); the first to connect
 -- wins and the others are closed.
 -- @tparam string|sockaddr|table host a name, a numeric address, a
---   sockaddr, or an array of those (tried in that order)
--- @tparam integer|string port number or service name (unused for sockaddrs)
--- @tparam[opt] table opts `timeout` (seconds for the whole call),
+--   sockaddr, or an array mixing those (tried in that order)
+-- @tparam integer|string port number or service name: applied to every
+--   name and numeric address; a sockaddr keeps its own port (port may
+--   be nil when host has no strings)
+-- @tparam[opt] table opts `timeout` (seconds for the whole call, >= 0),
 --   `family` ("inet", "inet6"), `localaddr` (sockaddr or `{host, port}`
---   to bind first; `["local"]` is an alias), `nodelay` (boolean)
+--   to bind first; `["local"]` is an alias), `nodelay` (boolean); any
+--   other key raises
 -- @return a connected socket, in blocking mode
 -- @return nil, msg, errno naming the last failure; `"timeout"`,
 --   ETIMEDOUT when `timeout` ran out; getaddrinfo's message and EAI code
@@ -130,18 +139,23 @@ end
 -- @usage local s = assert(lsock.tcp.connect("localhost", 8080, {timeout = 5}))
 function M.connect(host, port, opts)
   checktype(host, "string|lsock.sockaddr|table", 1, "connect")
-  if type(host) == "string" then
-    if port == nil then util.argerror(2, "connect", "port expected") end
-    checktype(port, "number|string", 2, "connect")
-  elseif type(host) == "table" then
+  local names = type(host) == "string"
+  if type(host) == "table" then
     if #host == 0 then util.argerror(1, "connect", "empty address list") end
     for i, a in ipairs(host) do
-      if not issockaddr(a) then
-        util.argerror(1, "connect", "sockaddr expected at index " .. i)
+      if type(a) == "string" then
+        names = true
+      elseif not issockaddr(a) then
+        util.argerror(1, "connect",
+          "host string or sockaddr expected at index " .. i)
       end
     end
   end
-  opts = checktype(opts, "table|nil", 3, "connect") or {}
+  if names then
+    if port == nil then util.argerror(2, "connect", "port expected") end
+    checktype(port, "number|string", 2, "connect")
+  end
+  opts = util.checkopts(opts, CONNECT_OPTS, 3, "connect")
   local localaddr = localspec(opts.localaddr or opts["local"])
   local family = famname(opts.family)
   if not family and issockaddr(localaddr) then family = localaddr.family end
@@ -231,6 +245,12 @@ local function open(family, opts, dualstack, ...)
   return nil, msg, code
 end
 
+local LISTEN_OPTS = {
+  backlog = "integer", reuseaddr = "boolean", reuseport = "boolean",
+  v6only = "boolean", family = "string|number",
+  timeout = { "number", min = 0 },
+}
+
 --- A listening TCP socket.
 -- With no host (or `"*"`) it listens on every interface of both
 -- families: an IPv6 socket with `v6only` off, whose IPv4 clients appear
@@ -240,16 +260,16 @@ end
 -- @tparam[opt] string host a name or numeric address to bind
 -- @tparam[opt] integer|string port number or service (0, the default,
 --   lets the system choose: read it with `getsockname()`)
--- @tparam[opt] table opts `backlog`, `reuseaddr` (default true),
---   `reuseport`, `v6only`, `family` ("inet", "inet6"), `timeout` (for
---   accept)
+-- @tparam[opt] table opts `backlog` (integer), `reuseaddr` (default
+--   true), `reuseport`, `v6only` (booleans), `family` ("inet",
+--   "inet6"), `timeout` (seconds >= 0, for accept); any other key raises
 -- @return the listening socket, or nil, msg, errno (EADDRINUSE...)
 -- @see listen(2), bind(2), ipv6(7)
 -- @usage local srv = assert(lsock.tcp.listen(nil, 8080))
 function M.listen(host, port, opts)
   checktype(host, "string|lsock.sockaddr|nil", 1, "listen")
   checktype(port, "number|string|nil", 2, "listen")
-  opts = checktype(opts, "table|nil", 3, "listen") or {}
+  opts = util.checkopts(opts, LISTEN_OPTS, 3, "listen")
   port = port or 0
   local family = famname(opts.family)
   if host == nil or host == "*" then

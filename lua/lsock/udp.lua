@@ -80,17 +80,25 @@ local function try(p, opts)
   return nil, msg, code
 end
 
+local OPEN_OPTS = {
+  bind = "lsock.sockaddr|table", connect = "lsock.sockaddr|table",
+  family = "string|number", broadcast = "boolean", reuseaddr = "boolean",
+  reuseport = "boolean", v6only = "boolean",
+  timeout = { "number", min = 0 },
+}
+
 --- A UDP socket, bound, connected and with its options set.
 -- @tparam[opt] table opts `bind` and `connect` (each a sockaddr or
 --   `{host, port}`; a bind host `"*"` or nil is the wildcard),
 --   `family` ("inet", "inet6"), `broadcast`, `reuseaddr`, `reuseport`,
---   `v6only`, `timeout` (seconds, for every later call)
+--   `v6only` (booleans), `timeout` (seconds >= 0, for every later
+--   call); any other key raises
 -- @return the socket, or nil, msg, errno from the step that failed (the
 --   last address tried), or getaddrinfo's message and EAI code
 -- @see udp(7), bind(2), connect(2)
 -- @usage local s = assert(lsock.udp.open{bind = {"*", 7777}})
 function M.open(opts)
-  opts = util.checktype(opts, "table|nil", 1, "open") or {}
+  opts = util.checkopts(opts, OPEN_OPTS, 1, "open")
   local list, msg, code = plan(opts, famname(opts.family))
   if not list then return nil, msg, code end
   for _, p in ipairs(list) do

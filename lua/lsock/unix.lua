@@ -14,17 +14,23 @@ local checktype = util.checktype
 
 local M = {}
 
+local TYPES = { "string|integer", oneof = { "stream", "dgram", "seqpacket" } }
+local TIMEOUT = { "number", min = 0 }
+local LISTEN_OPTS = { type = TYPES, backlog = "integer", timeout = TIMEOUT }
+local CONNECT_OPTS = { type = TYPES, timeout = TIMEOUT }
+
 --- A listening (stream, seqpacket) or bound (dgram) unix socket.
 -- @tparam string path the socket file (a leading `"\0"`: abstract name)
 -- @tparam[opt] table opts `type` ("stream" (default), "dgram",
---   "seqpacket"), `backlog`, `timeout` (seconds, for later calls)
+--   "seqpacket"), `backlog` (integer), `timeout` (seconds >= 0, for
+--   later calls); any other key raises
 -- @return the socket, or nil, msg, errno (EADDRINUSE when a live socket
 --   or another file is at path)
 -- @see unix(7), bind(2)
 -- @usage local srv = assert(lsock.unix.listen("/tmp/app.sock"))
 function M.listen(path, opts)
   checktype(path, "string", 1, "listen")
-  opts = checktype(opts, "table|nil", 2, "listen") or {}
+  opts = util.checkopts(opts, LISTEN_OPTS, 2, "listen")
   local stype = opts.type or "stream"
   local s, msg, code = lsock.socket("unix", stype)
   if not s then return nil, msg, code end
@@ -45,13 +51,14 @@ end
 --- A unix socket connected to path.
 -- @tparam string path the server's socket file or abstract name
 -- @tparam[opt] table opts `type` ("stream" (default), "dgram",
---   "seqpacket"), `timeout` (seconds: for the connect and later calls)
+--   "seqpacket"), `timeout` (seconds >= 0: for the connect and later
+--   calls); any other key raises
 -- @return the socket, or nil, msg, errno (ENOENT, ECONNREFUSED...)
 -- @see unix(7), connect(2)
 -- @usage local s = assert(lsock.unix.connect("/tmp/app.sock"))
 function M.connect(path, opts)
   checktype(path, "string", 1, "connect")
-  opts = checktype(opts, "table|nil", 2, "connect") or {}
+  opts = util.checkopts(opts, CONNECT_OPTS, 2, "connect")
   local s, msg, code = lsock.socket("unix", opts.type or "stream")
   if not s then return nil, msg, code end
   local ok = true

@@ -26,6 +26,78 @@ function M.checktype(v, expected, n, fname)
         :format(n, fname, expected:gsub("|", " or "), typename(v)), 3)
 end
 
+-- Whether v has the type `want` names: a Lua type, "integer", "any" or a
+-- userdata's __name ("lsock.sockaddr").
+local function hastype(v, want)
+  if want == "any" then return true end
+  if want == "integer" then return math.type(v) == "integer" end
+  return want == type(v) or want == typename(v)
+end
+
+-- Checks an options table (argument n of fname): every key must be one
+-- of `known`, whose values say what the option takes: a string of
+-- '|'-separated types ("number|string", "lsock.sockaddr|table"), or a
+-- table { types, min = , max = , above = , oneof = {...} } for ranges.
+-- nil (an absent option) always passes; a number option is never NaN.
+-- Returns a plain copy of the checked options (so a metatable on opts
+-- cannot hand out unchecked values later), {} for nil; raises at the
+-- public function's caller (level: 3 unless told), naming the option.
+function M.checkopts(opts, known, n, fname, level)
+  level = level or 3
+  if opts == nil then return {} end
+  local function fail(msg)
+    error(("bad argument #%d to '%s' (%s)"):format(n, fname, msg), level + 1)
+  end
+  if type(opts) ~= "table" then
+    fail("table expected, got " .. typename(opts))
+  end
+  -- next, not pairs: a __pairs metamethod cannot hide a key.
+  local copy = {}
+  for k, v in next, opts do
+    copy[k] = v
+    local spec = type(k) == "string" and known[k]
+    if not spec then
+      fail(("unknown option '%s'"):format(tostring(k)))
+    end
+    local types = type(spec) == "table" and spec[1] or spec
+    local okt = false
+    for want in types:gmatch("[^|]+") do
+      if hastype(v, want) then okt = true break end
+    end
+    if not okt then
+      fail(("option '%s': %s expected, got %s")
+           :format(k, types:gsub("|", " or "), typename(v)))
+    end
+    if type(v) == "number" then
+      if v ~= v then fail(("option '%s' is NaN"):format(k)) end
+      if type(spec) == "table" then
+        if spec.min and v < spec.min then
+          fail(("option '%s' must be at least %s"):format(k, spec.min))
+        end
+        if spec.above and v <= spec.above then
+          fail(("option '%s' must be above %s"):format(k, spec.above))
+        end
+        if spec.max and v > spec.max then
+          fail(("option '%s' must be at most %s"):format(k, spec.max))
+        end
+      end
+    end
+    if type(spec) == "table" and spec.oneof and type(v) == "string" then
+      local found = false
+      for _, name in ipairs(spec.oneof) do
+        if v == name then found = true break end
+      end
+      if not found then
+        fail(("option '%s': unknown value '%s'"):format(k, v))
+      end
+    end
+  end
+  return copy
+end
+
+-- The largest size the recv calls take (csrc/socket.c: INT_MAX).
+M.MAXSIZE = 0x7fffffff
+
 -- Whether v is an lsock.sockaddr.
 function M.issockaddr(v)
   local mt = type(v) == "userdata" and getmetatable(v)
