@@ -255,6 +255,38 @@ static int lsock_signal(lua_State *L) {
 }
 
 
+/*** Send a signal to a process (kill(2)): for forking servers that end
+  their children.
+@function kill
+@tparam int pid the process (a child from lsock.fork)
+@tparam[opt] string|int sig "SIGTERM" (default), "KILL", 9 ...; 0 only
+  checks that the process exists
+@treturn boolean true
+@return[2] nil, msg, errno (ESRCH: no such process)
+@usage lsock.kill(pid, "KILL"); lsock.wait(pid)
+@see kill(2)
+*/
+/* lsock.kill(pid [, sig]) -> true */
+static int lsock_kill(lua_State *L) {
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  int sig = SIGTERM;
+  luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1,
+                "process id expected (a group or -1 is not taken)");
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    size_t len;
+    const char *s = lua_tolstring(L, 2, &len);
+    sig = tosig(L, 2, 2, s, len);
+  } else if (!lua_isnoneornil(L, 2)) {
+    lua_Integer v = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, v >= 0 && v < NSIGS, 2, "invalid signal number");
+    sig = (int)v;
+  }
+  if (kill((pid_t)pid, sig) == -1) return lsockI_fail(L, errno);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+
 /* Methods ------------------------------------------------------------ */
 
 /*** The next signal.
@@ -404,6 +436,7 @@ static const luaL_Reg sockmethods[] = {
 static const luaL_Reg funcs[] = {
   {"signalfd", lsock_signalfd},
   {"signal", lsock_signal},
+  {"kill", lsock_kill},
   {NULL, NULL}
 };
 

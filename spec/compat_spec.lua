@@ -159,6 +159,9 @@ scenarios["options by LuaSocket name"] = function(s)
   out[#out + 1] = { c:setoption("tcp-keepidle", 30), c:getoption("tcp-keepidle") }
   out[#out + 1] = { c:setoption("tcp-keepcnt", 4), c:getoption("tcp-keepcnt") }
   out[#out + 1] = { c:setoption("tcp-keepintvl", 7), c:getoption("tcp-keepintvl") }
+  -- broadcast is only set and read back on a loopback socket: nothing is
+  -- sent, so no network namespace is needed (broadcast traffic runs in a
+  -- netns: multicast_spec.lua).
   local u = s.udp(); u:setsockname("127.0.0.1", 0)
   out[#out + 1] = { u:setoption("broadcast", true), u:getoption("broadcast") }
   out[#out + 1] = { u:setoption("dontroute", true), u:getoption("dontroute") }

@@ -2,6 +2,9 @@
 -- method has an LDoc entry, the committed index (lua/lsock/docindex.lua)
 -- is what the comments give today, and lsock.help answers from it.
 local helper = require "helper"
+-- Only names are read here (of functions, modules and options such as
+-- multicast.join or broadcast): no socket sends anything, so no network
+-- namespace is needed.
 local lsock = helper.lsock
 local docindex = dofile("tools/docindex.lua")
 

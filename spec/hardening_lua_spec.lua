@@ -4,6 +4,12 @@
 -- only their own children and deliver the last UDP reply; multicast
 -- groups checked before any socket exists.  Peers are python3, a second
 -- lua5.4 process and lsock sockets; every wait is bounded.
+--
+-- The multicast cases check that a bad group is refused before any
+-- socket exists (an option-name error, a unix address, a group that is
+-- not a numeric address): nothing is joined or sent, so no network
+-- namespace is needed (multicast traffic runs in a netns:
+-- multicast_spec.lua).
 local lsock = require "lsock"
 local H = require "spec.helper"
 
@@ -189,18 +195,6 @@ local function child(body)
   return pid
 end
 
--- The child's exit: "exited", code; or "killed" after limit seconds.
-local function finished(pid, limit)
-  local t0 = lsock.monotime()
-  while lsock.monotime() - t0 < limit do
-    local got, how, code = lsock.wait(pid, "nohang")
-    if got == pid then return how, code end
-    lsock.sleep(0.02)
-  end
-  os.execute("kill -9 " .. pid)
-  lsock.wait(pid)
-  return "killed"
-end
 
 local function connect(addr)
   local c = assert(lsock.socket(addr.family, "stream"))
@@ -271,7 +265,7 @@ describe("issue 13, servers", function()
       end })
     local pid = child(function() srv:run() end)
     srv.sock:close()
-    finally(function() finished(pid, 0) end)
+    finally(function() H.reap(pid, 0) end)
     local a, b = connect(srv.addr), connect(srv.addr)
     assert(b:sendall("hi"))
     assert.equal("HI", b:recv(10))
@@ -311,7 +305,7 @@ describe("issue 13, servers", function()
     srv.sock:close()
     local c = connect(srv.addr)
     finally(function() c:close() end)
-    assert.same({ "exited", 0 }, { finished(pid, 15) })
+    assert.same({ "exited", 0 }, { H.reap(pid, 15) })
     assert.equal("", c:recv(10))   -- the connection was closed
   end)
 
@@ -342,7 +336,7 @@ describe("issue 13, servers", function()
     local c = connect(srv.addr)
     finally(function() c:close() end)
     assert.equal("started\n", c:recv(10))
-    assert.same({ "exited", 0 }, { finished(pid, 15) })
+    assert.same({ "exited", 0 }, { H.reap(pid, 15) })
     assert.equal("", c:recv(10))   -- its handler's process was killed
   end)
 
@@ -391,7 +385,7 @@ describe("issue 13, servers", function()
       c:settimeout(5)
       assert(c:connect(path))
       finally(function() c:close() end)
-      assert.same({ "exited", 0 }, { finished(pid, 10) })
+      assert.same({ "exited", 0 }, { H.reap(pid, 10) })
     end)
   end
 
@@ -424,7 +418,7 @@ describe("issue 13, servers", function()
     local c = connect(srv.addr)
     finally(function() c:close() end)
     assert.equal("hi\n", c:recv(10))
-    assert.same({ "exited", 0 }, { finished(pid, 15) })
+    assert.same({ "exited", 0 }, { H.reap(pid, 15) })
   end)
 
   it("issue 13 item 9: server.udp sends the reply of a handler that closed the server", function()
@@ -459,7 +453,7 @@ print(" ".join(sorted(got)), flush=True)
       finally(function() p:cleanup() end)
       local want = mode == "coroutine" and "closing late" or "closing"
       assert.equal(want, p:line())
-      assert.same({ "exited", 0 }, { finished(pid, 10) })
+      assert.same({ "exited", 0 }, { H.reap(pid, 10) })
     end
   end)
 
@@ -510,6 +504,6 @@ print(" ".join(sorted(got)), flush=True)
     finally(function() c:close() end)
     assert(c:sendall("ok"))
     assert.equal("OK", c:recv(10))
-    assert.same({ "exited", 0 }, { finished(pid, 10) })
+    assert.same({ "exited", 0 }, { H.reap(pid, 10) })
   end)
 end)

@@ -63,6 +63,28 @@ function M.sh(cmd)
   return os.execute("exec " .. M.CLEAN_ENV .. " " .. cmd)
 end
 
+--- Runs a shell command (sanitizer preload removed) and returns its output.
+function M.output(cmd)
+  local p = assert(io.popen(M.CLEAN_ENV .. " " .. cmd))
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+--- A forked child's exit: "exited"/"signaled", code; or "killed" when it
+-- had not ended after `limit` seconds (default 5) and was killed.
+function M.reap(pid, limit)
+  local t0 = lsock.monotime()
+  while lsock.monotime() - t0 < (limit or 5) do
+    local got, how, code = lsock.wait(pid, "nohang")
+    if got == pid then return how, code end
+    lsock.sleep(0.01)
+  end
+  lsock.kill(pid, "KILL")
+  lsock.wait(pid)
+  return "killed"
+end
+
 --- Sleeps for `s` seconds (a fraction is fine).
 function M.sleep(s)
   M.sh(("sleep %.3f"):format(s))

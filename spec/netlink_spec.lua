@@ -16,12 +16,7 @@ local function route()
   return s
 end
 
-local function sh(cmd)
-  local p = assert(io.popen(helper.CLEAN_ENV .. " " .. cmd))
-  local out = p:read("a")
-  p:close()
-  return out
-end
+local ip = require "support_ip"
 
 local function links(s)
   local t = {}
@@ -73,9 +68,8 @@ describe("netlink sockets", function()
     local mine = links(s)
     s:close()
     local n = 0
-    for line in sh("ip -o link"):gmatch("[^\n]+") do
-      local index, name = line:match("^(%d+): ([^:@ ]+)")
-      assert.equal(name, mine[tonumber(index)])
+    for _, link in ipairs(ip.links()) do
+      assert.equal(link.name, mine[link.index])
       n = n + 1
     end
     local count = 0
@@ -98,9 +92,8 @@ describe("netlink sockets", function()
     end
     s:close()
     local theirs = {}
-    for line in sh("ip -o addr"):gmatch("[^\n]+") do
-      local name, fam, addr = line:match("^%d+: ([^:@ ]+)%s+(%S+) (%S+)")
-      theirs[#theirs + 1] = ("%s %s %s"):format(name, fam, addr)
+    for _, a in ipairs(ip.addrs()) do
+      theirs[#theirs + 1] = ("%s %s %s"):format(a.name, a.family, a.addr)
     end
     table.sort(mine)
     table.sort(theirs)
@@ -200,18 +193,16 @@ describe("examples/iplink.lua", function()
       mine[#mine + 1] = index .. " " .. name .. (flags:find("UP") and " up" or "")
     end
     local theirs = {}
-    for line in sh("ip -o link"):gmatch("[^\n]+") do
-      local index, name, flags = line:match("^(%d+): ([^:@ ]+)[^:]*: <([^>]*)>")
-      theirs[#theirs + 1] = index .. " " .. name .. (flags:find("UP") and " up" or "")
+    for _, link in ipairs(ip.links()) do
+      theirs[#theirs + 1] = link.index .. " " .. link.name .. (link.up and " up" or "")
     end
     assert.same(theirs, mine)
     out, code, err = iplink("addr")
     assert.equal(0, code, err)
     mine, theirs = {}, {}
     for line in out:gmatch("[^\n]+") do mine[#mine + 1] = line end
-    for line in sh("ip -o addr"):gmatch("[^\n]+") do
-      local index, name, fam, addr = line:match("^(%d+): ([^:@ ]+)%s+(%S+) (%S+)")
-      theirs[#theirs + 1] = ("%s: %s %s %s"):format(index, name, fam, addr)
+    for _, a in ipairs(ip.addrs()) do
+      theirs[#theirs + 1] = ("%d: %s %s %s"):format(a.index, a.name, a.family, a.addr)
     end
     table.sort(mine)
     table.sort(theirs)

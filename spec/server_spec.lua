@@ -3,6 +3,7 @@
 local lsock = require "lsock"
 local server = require "lsock.server"
 local support = require "support_poll"
+local reap = require("helper").reap
 
 local E = lsock.errno
 
@@ -18,18 +19,6 @@ local function start(srv)
   return pid
 end
 
--- Wait for the child to exit on its own (run() returned), at most limit s.
-local function finished(pid, limit)
-  local t0 = lsock.monotime()
-  while lsock.monotime() - t0 < (limit or 5) do
-    local got, how, code = lsock.wait(pid, "nohang")
-    if got == pid then return how, code end
-    lsock.sleep(0.01)
-  end
-  os.execute("kill -9 " .. pid)
-  lsock.wait(pid)
-  return "killed"
-end
 
 local function kill(pid)
   os.execute("kill -9 " .. pid .. " 2>/dev/null")
@@ -141,7 +130,7 @@ for _, mode in ipairs({ "iterative", "fork", "select", "coroutine" }) do
             assert.equal("", c:recv(10))
             c:close()
           end
-          assert.same({ "exited", 0 }, { finished(pid) })
+          assert.same({ "exited", 0 }, { reap(pid) })
           pid = nil
           local f = io.open(errfile)
           local log = f:read("a")
@@ -255,7 +244,7 @@ describe("server.tcp", function()
     probe:close()
     assert.equal(0, lsock.wait(pid, "nohang"))
     a:close()
-    assert.same({ "exited", 0 }, { finished(pid) })
+    assert.same({ "exited", 0 }, { reap(pid) })
   end)
 end)
 
@@ -302,7 +291,7 @@ describe("server.udp", function()
           assert.equal(tostring(srv.addr), tostring(from))
         end
         assert(c:sendto("quit", srv.addr))
-        assert.same({ "exited", 0 }, { finished(pid) })
+        assert.same({ "exited", 0 }, { reap(pid) })
         c:close()
       end)
     end

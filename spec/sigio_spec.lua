@@ -162,3 +162,38 @@ describe("lsock.signal()", function()
     assert.equal(lsock.errno.EINVAL, e)
   end)
 end)
+
+describe("lsock.kill()", function()
+  it("ends a forked child, which wait then reports as signaled", function()
+    local pid = lsock.fork()
+    if pid == 0 then
+      lsock.sleep(10)
+      os.exit(0)
+    end
+    assert.is_true(lsock.kill(pid, 0))        -- it exists
+    assert.is_true(lsock.kill(pid, "KILL"))
+    local got, how, sig = lsock.wait(pid)
+    assert.equal(pid, got)
+    assert.equal("signaled", how)
+    assert.equal(9, sig)
+    local ok, _, e = lsock.kill(pid, 0)       -- reaped: gone
+    assert.is_nil(ok)
+    assert.equal(lsock.errno.ESRCH, e)
+  end)
+
+  it("sends SIGTERM by default and raises on a bad pid or signal", function()
+    local pid = lsock.fork()
+    if pid == 0 then
+      lsock.sleep(10)
+      os.exit(0)
+    end
+    assert.is_true(lsock.kill(pid))
+    local _, how, sig = lsock.wait(pid)
+    assert.equal("signaled", how)
+    assert.equal(15, sig)
+    assert.error_matches(function() lsock.kill(-1) end, "process id expected")
+    assert.error_matches(function() lsock.kill(0) end, "process id expected")
+    assert.error_matches(function() lsock.kill(1, "bogus") end, "unknown signal")
+    assert.error_matches(function() lsock.kill(1, 4096) end, "invalid signal number")
+  end)
+end)

@@ -35,27 +35,12 @@ local wording = {
   [E.ETIMEDOUT] = "timeout", [E.EAGAIN] = "timeout",
   [E.EINPROGRESS] = "timeout",
 }
-local gaiwording = {}
-for name, text in pairs {
-  EAI_AGAIN = "temporary failure in name resolution",
-  EAI_BADFLAGS = "invalid value for ai_flags",
-  EAI_FAIL = "non-recoverable failure in name resolution",
-  EAI_FAMILY = "ai_family not supported",
-  EAI_MEMORY = "memory allocation failure",
-  EAI_NONAME = "host or service not provided, or not known",
-  EAI_SERVICE = "service not supported for socket type",
-  EAI_SOCKTYPE = "ai_socktype not supported",
-} do
-  if core[name] then gaiwording[core[name]] = text end
-end
-
 local function errtext(msg, code)
   return wording[code] or msg
 end
 
-local function gaierr(msg, code)
-  return gaiwording[code] or msg
-end
+local dns = require "lsock.compat_dns"
+local gaierr = dns.gaitext
 
 ---------------------------------------------------------------- classes
 
@@ -226,15 +211,20 @@ end
 ---------------------------------------------------------------- methods
 
 -- Binds the object to a local address (`"*"` any); `1` or `nil, err`.
-function methods:bind(host, port)
-  check(self, "tcp", "bind")
+-- Binds to host, port; LuaSocket's tcp bind sets reuseaddr first.
+local function bindto(self, host, port, reuse)
   return eachaddr(self, host, port or 0, true, function(s, addr)
-    if self._kind ~= "unix" then s:setsockopt("socket", "reuseaddr", true) end
+    if reuse then s:setsockopt("socket", "reuseaddr", true) end
     local ok, msg, code = s:bind(addr)
     if not ok then return nil, errtext(msg, code) end
     self._fixed = true
     return 1
   end)
+end
+
+function methods:bind(host, port)
+  check(self, "tcp", "bind")
+  return bindto(self, host, port, self._kind ~= "unix")
 end
 
 -- Makes a bound master a server (`tcp{server}`).
@@ -588,12 +578,7 @@ end
 -- Binds a UDP object (`udp:setsockname(ip, port)`).
 function methods:setsockname(host, port)
   check(self, "udp", "setsockname")
-  return eachaddr(self, host, port or 0, true, function(s, addr)
-    local ok, msg, code = s:bind(addr)
-    if not ok then return nil, errtext(msg, code) end
-    self._fixed = true
-    return 1
-  end)
+  return bindto(self, host, port, false)
 end
 
 -- Connects a UDP object; `"*"` disconnects it.
@@ -691,7 +676,7 @@ function M.skip(n, ...)
   return select(n + 1, ...)
 end
 
-M.dns = require "lsock.compat_dns"
+M.dns = dns
 -- Try errors carry this metatable, so protect tells them from others.
 local TRY = { __name = "try error", __tostring = function(e) return tostring(e[1]) end }
 

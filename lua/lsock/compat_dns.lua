@@ -6,16 +6,28 @@ local core = require "lsock.core"
 
 local M = {}
 
+-- LuaSocket's wording for the getaddrinfo codes (gai_strerror's, in
+-- lower case): compat's connect/bind errors use it too.
 local gai = {}
 for name, text in pairs {
   EAI_AGAIN = "temporary failure in name resolution",
+  EAI_BADFLAGS = "invalid value for ai_flags",
   EAI_FAIL = "non-recoverable failure in name resolution",
   EAI_FAMILY = "ai_family not supported",
+  EAI_MEMORY = "memory allocation failure",
   EAI_NONAME = "host or service not provided, or not known",
   EAI_SERVICE = "service not supported for socket type",
+  EAI_SOCKTYPE = "ai_socktype not supported",
 } do
   if core[name] then gai[core[name]] = text end
 end
+
+--- LuaSocket's text for a getaddrinfo failure (lsock's message otherwise).
+-- @tparam string msg lsock's message
+-- @tparam int code the EAI code
+-- @treturn string the text LuaSocket gives
+-- @usage local text = compat.dns.gaitext(msg, code)
+function M.gaitext(msg, code) return gai[code] or msg end
 local function err(msg, code) return nil, gai[code] or msg end
 
 local function isip(s)

@@ -336,6 +336,21 @@ function M.wakeup(co, v)
   enqueue(co, v)
 end
 
+-- Asks the poller for what the waiters of obj still need (nothing:
+-- forget obj).
+local function trim(p, obj, rec)
+  local need = (rec.rco and R or 0) | (rec.wco and W or 0)
+  if need ~= rec.want then
+    if need == 0 then
+      p:remove(obj)
+      droprec(obj)
+    else
+      p:modify(obj, NAMES[need])
+    end
+    rec.want = need
+  end
+end
+
 --- End a task that is not running: it is never resumed again, the
 -- to-be-closed variables of its pending calls are closed
 -- (`coroutine.close`) and the loop forgets its timer and its waits.
@@ -356,16 +371,7 @@ function M.cancel(co)
     if rec.rco == co or rec.wco == co then
       if rec.rco == co then rec.rco = nil end
       if rec.wco == co then rec.wco = nil end
-      local need = (rec.rco and R or 0) | (rec.wco and W or 0)
-      if need ~= rec.want then
-        if need == 0 then
-          poller:remove(obj)
-          droprec(obj)
-        else
-          poller:modify(obj, NAMES[need])
-        end
-        rec.want = need
-      end
+      trim(poller, obj, rec)
     end
   end
   ntasks = ntasks - 1
@@ -432,16 +438,7 @@ local function round(timeout)
     end
     -- Nobody waits for what was reported: stop asking, or epoll (level
     -- triggered) would report it again at once.
-    local need = (rec.rco and R or 0) | (rec.wco and W or 0)
-    if need ~= rec.want and recs[obj] == rec then
-      if need == 0 then
-        p:remove(obj)
-        droprec(obj)
-      else
-        p:modify(obj, NAMES[need])
-      end
-      rec.want = need
-    end
+    if recs[obj] == rec then trim(p, obj, rec) end
   end
 end
 

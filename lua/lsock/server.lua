@@ -296,13 +296,10 @@ end
 
 -- After grace: kill the children still serving, and reap them.
 local function killchildren(self)
-  local pids = {}
-  for pid in pairs(self.children) do pids[#pids + 1] = math.tointeger(pid) end
-  if #pids == 0 then return end
-  os.execute("kill -KILL " .. table.concat(pids, " ") .. " 2>/dev/null")
-  for _, pid in ipairs(pids) do
+  for pid in pairs(self.children) do
+    core.kill(pid, "KILL")  -- ESRCH: it has just exited; wait reaps it
     core.wait(pid)
-    self.children[pid] = nil
+    self.children[pid] = nil  -- clearing a field while traversing is allowed
   end
   self.count = 0
 end
