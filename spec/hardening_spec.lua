@@ -138,7 +138,7 @@ describe("hardening", function()
   -- the socket with the timeout must still give up in time.  A kernel
   -- timeout of 3 s (SO_RCVTIMEO/SO_SNDTIMEO) bounds each call had it
   -- blocked, so a regression shows as >= 3 s, never as a hang.
-  it("issue 13 item 12: accept, connect, sendfile, sendmsg and recvmsg keep their timeout after a dup went blocking", function()
+  it("issue 13 item 12: calls that wait keep the timeout of a blocking dup", function()
     local function blockingdup(s, guard)
       assert(s:setsockopt("socket", guard, 3))
       local d = assert(s:dup())
