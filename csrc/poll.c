@@ -47,6 +47,8 @@ enum { B_POLL, B_EPOLL };
 typedef struct Slot {
   unsigned gen;
   int pidx;             /* poll backend: index in pfds */
+  int oidx;             /* LSOCK_KIND_OBJ: index in objs */
+  unsigned asked;       /* the finddirty round that asked it last */
   unsigned char want;   /* EV_R | EV_W */
   unsigned char kind;
 } Slot;
@@ -65,7 +67,9 @@ typedef struct Poller {
   Slot *slots;
   int nslots;
   int count;                 /* registered descriptors, stale ones too */
-  int nobjs;                 /* of which objects (KIND_OBJ): may be dirty */
+  int *objs;                 /* the fds of objects (KIND_OBJ): may be dirty */
+  int nobjs, objcap;
+  unsigned round;            /* finddirty's rounds */
   int adds;                  /* registrations since the last sweep */
   int sweepat;               /* sweep when adds reaches this */
   Ready *ready;
@@ -377,11 +381,25 @@ static Poller *checkpoller(lua_State *L) {
   return p;
 }
 
+/* The list of object slots, so that a wait asks only them for dirty():
+** add appends (its room made before the kernel registration, since grow
+** may raise), drop moves the last one into the hole. */
+static void addobj(Poller *p, int fd) {
+  p->slots[fd].oidx = p->nobjs;
+  p->objs[p->nobjs++] = fd;
+}
+
+static void dropobj(Poller *p, int fd) {
+  int i = p->slots[fd].oidx, last = p->objs[--p->nobjs];
+  p->objs[i] = last;
+  p->slots[last].oidx = i;
+}
+
 /* Forget fd in the registry (the kernel side is the caller's). */
 static void drop(lua_State *L, Poller *p, int fd) {
   p->slots[fd].gen = 0;
   p->count--;
-  if (p->slots[fd].kind == LSOCK_KIND_OBJ) p->nobjs--;
+  if (p->slots[fd].kind == LSOCK_KIND_OBJ) dropobj(p, fd);
   lua_getiuservalue(L, 1, UV_OBJS);
   lua_pushnil(L);
   lua_rawseti(L, -2, fd);
@@ -458,6 +476,9 @@ static int doadd(lua_State *L, int modify) {
   if (!modify) {
     if (islive(L, p, fd)) return lsockI_fail(L, EEXIST);
     if (++p->adds >= p->sweepat) sweep(L, p);
+    if (kind == LSOCK_KIND_OBJ && p->nobjs == p->objcap)
+      p->objs = (int *)grow(L, p->objs, &p->objcap, p->nobjs + 1,
+                            sizeof *p->objs);
     sl->want = (unsigned char)want;
     sl->kind = (unsigned char)kind;
     sl->gen = ++p->gen ? p->gen : ++p->gen;  /* never 0 */
@@ -465,8 +486,8 @@ static int doadd(lua_State *L, int modify) {
       sl->gen = 0;
       return lsockI_fail(L, err);
     }
+    if (kind == LSOCK_KIND_OBJ) addobj(p, fd);
     p->count++;
-    if (kind == LSOCK_KIND_OBJ) p->nobjs++;
     lua_getiuservalue(L, 1, UV_OBJS);
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, fd);
@@ -582,17 +603,25 @@ static int pollerstep(lua_State *L) {
 */
 /* Objects watched for reading whose dirty() says true (they hold
 ** buffered data, as LuaSocket's and lsock streams do) are ready at once.
-** finddirty pushes a table of their fd, gen pairs and returns how many;
-** dirty() is Lua code that may change the registry, so the slots are
-** looked up again for each object, and adddirty checks the generation. */
+** finddirty asks only the objects (p->objs, not every slot) and pushes a
+** table of their fd, gen pairs and returns how many.  dirty() is Lua code
+** that may add or remove registrations: the list is walked downwards, so
+** that a removal (the last entry fills the hole) never skips an entry
+** not yet asked; an entry moved up that was asked already is known by
+** its round.  adddirty checks the generation. */
 static int finddirty(lua_State *L, Poller *p) {
-  int fd, n = 0;
+  int i, n = 0;
   lua_newtable(L);  /* at 3 */
-  for (fd = 0; fd < p->nslots; fd++) {
-    unsigned gen = p->slots[fd].gen;
-    if (gen == 0 || p->slots[fd].kind != LSOCK_KIND_OBJ
-        || !(p->slots[fd].want & EV_R))
+  if (++p->round == 0) p->round = 1;
+  for (i = p->nobjs - 1; i >= 0; i--) {
+    int fd;
+    unsigned gen;
+    if (i >= p->nobjs) continue;  /* removed by an earlier dirty() */
+    fd = p->objs[i];
+    gen = p->slots[fd].gen;
+    if (p->slots[fd].asked == p->round || !(p->slots[fd].want & EV_R))
       continue;
+    p->slots[fd].asked = p->round;
     lua_getiuservalue(L, 1, UV_OBJS);
     lua_rawgeti(L, -1, fd);
     if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
@@ -681,6 +710,9 @@ static int release(lua_State *L) {
   free(p->ready);
   free(p->kevs);
   free(p->pfds);
+  free(p->objs);
+  p->objs = NULL;
+  p->objcap = 0;
   p->slots = NULL;
   p->ready = NULL;
   p->kevs = NULL;
