@@ -36,18 +36,15 @@ typedef struct Addr {
 #define lsockI_sa(a)  ((struct sockaddr *)&(a)->ss)
 
 /* The floors, bottom up: each file calls only files of the floors below
-** it (checked by python3 /work/shared/tools/c-floors.py .; what each file
-** does: doc/architecture.md).
-**   args.c       argument checks, names and numbers, result triples
-**   wait.c       the wait engine: deadlines, poll until ready or late
-**   link.c       netlink/packet address encoders, their protocol names
-**   addr.c       the sockaddr userdata, getaddrinfo/getnameinfo
-**   socket.c     the socket userdata and its data path
-**   mcastopt.c   multicast option values; then options.c on top of it
-**   cmsg.c       ancillary data; then msg.c on top of it
-**   poll.c, sendfile.c, sigio.c, names.c, ifaddrs.c, stream.c, proc.c,
-**   checksum.c   the other services
-**   core.c       the module table: calls every *_open */
+** it (checked with c-floors.py, see doc/architecture.md).
+**   0  args.c (argument checks, names, result triples), wait.c (the wait
+**      engine), stream.c, checksum.c
+**   1  link.c (netlink/packet addresses), names.c, proc.c
+**   2  addr.c (the sockaddr userdata, getaddrinfo)
+**   3  socket.c (the socket userdata, data path), mcastopt.c, ifaddrs.c
+**   4  options.c, poll.c, sendfile.c, sigio.c
+**   5  cmsg.c (ancillary data), then 6 msg.c (sendmsg and friends)
+**   7  core.c: the module table, calls every *_open */
 
 /* args.c: results, names and numbers */
 typedef struct LsockName { const char *name; int value; } LsockName;
