@@ -126,7 +126,7 @@ static lua_Integer checklname(lua_State *L, int arg, const LsockName *t,
 /* Protocols ---------------------------------------------------------------- */
 
 /* The protocol argument of lsock.socket for 'family': netlink protocols
-** and ethertypes (host byte order) by name; others as core.c reads them. */
+** and ethertypes (host byte order) by name; others as args.c reads them. */
 int lsockI_checkfamproto(lua_State *L, int arg, int family) {
   lua_Integer v;
   if (lua_isnoneornil(L, arg)) return 0;

@@ -3,7 +3,7 @@
 ** datagrams (sendmmsg/recvmmsg) and the out-of-band mark.  One idea: a
 ** received descriptor is owned by a guard userdata, made before the
 ** system call, until the results are built; a memory error in between
-** closes it instead of leaking it.  Waits follow socket.c's timeouts.
+** closes it instead of leaking it.  Waits go through wait.c.
 */
 #include "compat.h"
 

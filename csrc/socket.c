@@ -1,8 +1,9 @@
 /*
 ** The socket userdata and its data path.  One idea: the C calls are the
 ** system calls, retried on EINTR; a socket with a timeout is O_NONBLOCK
-** underneath, tries the call first and only on EAGAIN waits in poll() for
-** what is left of its deadline, so a ready socket costs one system call.
+** underneath, tries the call first and only on EAGAIN asks the wait
+** engine (wait.c) to wait for what is left of its deadline, so a ready
+** socket costs one system call.
 */
 #include "compat.h"
 
