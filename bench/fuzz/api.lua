@@ -651,6 +651,16 @@ local MUTANTS = {
         ttl = pick(HUGE), loop = gen(3), interface = pick { "lo", gen(3) },
         bind = fields { "127.0.0.1", 0 }, timeout = 0 })
     end },
+  { "lsock.server.tcp", function()
+      return lsock.server.tcp { host = "127.0.0.1", port = 0, handler = print,
+                                mode = pick { "iterative", "select", "coroutine", gen(3) },
+                                backlog = pick(HUGE), grace = pick(HUGE),
+                                deadline = gen(3), interval = pick(HUGE) }
+    end },
+  { "lsock.unix.connect", function()
+      return lsock.unix.connect(TMP .. "/s" .. seq, { timeout = pick { 0, 0.01, gen(3) },
+                                type = pick { "stream", "dgram", gen(3) } })
+    end },
   { "lsock.server.udp", function()
       return lsock.server.udp { host = "127.0.0.1", port = 0, handler = print,
                                 mode = pick { "iterative", "coroutine", gen(3) },
