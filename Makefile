@@ -82,9 +82,11 @@ test-valgrind: deps all
 	  sh spec/run.sh
 
 
-# The seeded API fuzzer (bench/fuzz/api.lua) under the ASan+UBSan build,
-# in a fresh network namespace with only loopback up, so that random names
-# never reach a resolver and random addresses never leave the machine.
+# The option sweep (bench/fuzz/options.lua: every option x socket kind x
+# bad value) and the seeded API fuzzer (bench/fuzz/api.lua) under the
+# ASan+UBSan build, in a fresh network namespace with only loopback up, so
+# that random names never reach a resolver and random addresses never
+# leave the machine.
 # `make fuzz` is the long run; `make fuzz-short` the fixed-seed CI run.
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED  ?= 1
@@ -95,6 +97,7 @@ FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
             LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
 fuzz: deps build-asan/lsock/core.so
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
+	  $(FUZZ_ENV) $(LUA) bench/fuzz/options.lua && \
 	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED)'
 
 fuzz-short:

@@ -401,6 +401,34 @@ static const LsockName aiflags[] = {
   {NULL, 0}
 };
 
+static void freeai(void *p) {
+  freeaddrinfo((struct addrinfo *)p);
+}
+
+/* getaddrinfo's list -> the array of answers (run by lsockI_buildfrom). */
+static int buildai(lua_State *L) {
+  const struct addrinfo *ai = (const struct addrinfo *)lua_touserdata(L, 1);
+  int i;
+  lua_newtable(L);
+  for (i = 1; ai; ai = ai->ai_next, i++) {
+    lua_createtable(L, 0, 5);
+    lsockI_pushfamily(L, ai->ai_family);
+    lua_setfield(L, -2, "family");
+    lsockI_pushtype(L, ai->ai_socktype);
+    lua_setfield(L, -2, "socktype");
+    lua_pushinteger(L, ai->ai_protocol);
+    lua_setfield(L, -2, "protocol");
+    lsockI_pushaddr(L, ai->ai_addr, ai->ai_addrlen);
+    lua_setfield(L, -2, "addr");
+    if (ai->ai_canonname) {
+      lua_pushstring(L, ai->ai_canonname);
+      lua_setfield(L, -2, "canonname");
+    }
+    lua_rawseti(L, -2, i);
+  }
+  return 1;
+}
+
 /*** Resolve a host and service to addresses.
 @function getaddrinfo
 @tparam string host a name or numeric address (nil with passive hints)
@@ -419,8 +447,8 @@ static const LsockName aiflags[] = {
 static int lsock_getaddrinfo(lua_State *L) {
   const char *host = luaL_optstring(L, 1, NULL);
   const char *service = NULL;
-  struct addrinfo hints, *res, *ai;
-  int r, i;
+  struct addrinfo hints, *res;
+  int r;
   memset(&hints, 0, sizeof hints);
   if (lua_type(L, 2) == LUA_TNUMBER) {
     /* 80.0 is port 80: the text is made from the integer */
@@ -456,25 +484,7 @@ static int lsock_getaddrinfo(lua_State *L) {
   }
   r = getaddrinfo(host, service, &hints, &res);
   if (r != 0) return gaifail(L, r);
-  lua_newtable(L);
-  for (ai = res, i = 1; ai; ai = ai->ai_next, i++) {
-    lua_createtable(L, 0, 5);
-    lsockI_pushfamily(L, ai->ai_family);
-    lua_setfield(L, -2, "family");
-    lsockI_pushtype(L, ai->ai_socktype);
-    lua_setfield(L, -2, "socktype");
-    lua_pushinteger(L, ai->ai_protocol);
-    lua_setfield(L, -2, "protocol");
-    lsockI_pushaddr(L, ai->ai_addr, ai->ai_addrlen);
-    lua_setfield(L, -2, "addr");
-    if (ai->ai_canonname) {
-      lua_pushstring(L, ai->ai_canonname);
-      lua_setfield(L, -2, "canonname");
-    }
-    lua_rawseti(L, -2, i);
-  }
-  freeaddrinfo(res);
-  return 1;
+  return lsockI_buildfrom(L, buildai, res, freeai);
 }
 
 /*** The host and service names of an address.

@@ -52,23 +52,16 @@ static void setsa(lua_State *L, const struct sockaddr *sa, const char *k) {
   lua_setfield(L, -2, k);
 }
 
-/*** The machine's interfaces and their addresses.
-One entry per address: every interface appears at least once (its
-packet-family entry, or an entry without `addr`).
-@function getifaddrs
-@treturn {table,...} {name=, index=, flags={up=true, loopback=true, ...},
-  addr=sockaddr, netmask=sockaddr, broadaddr=sockaddr or dstaddr=sockaddr}
-@return[2] nil, msg, errno
-@usage for _, i in ipairs(assert(lsock.getifaddrs())) do
-  print(i.name, i.addr) end
-@see getifaddrs(3)
-*/
-static int lsock_getifaddrs(lua_State *L) {
-  struct ifaddrs *list, *i;
+static void freeifs(void *p) {
+  freeifaddrs((struct ifaddrs *)p);
+}
+
+/* getifaddrs's list -> the array of entries (run by lsockI_buildfrom). */
+static int buildifaddrs(lua_State *L) {
+  const struct ifaddrs *i = (const struct ifaddrs *)lua_touserdata(L, 1);
   lua_Integer n = 0;
-  if (getifaddrs(&list) == -1) return lsockI_fail(L, errno);
   lua_newtable(L);
-  for (i = list; i; i = i->ifa_next) {
+  for (; i; i = i->ifa_next) {
     const LsockName *f;
     lua_createtable(L, 0, 6);
     lua_pushstring(L, i->ifa_name);
@@ -89,8 +82,24 @@ static int lsock_getifaddrs(lua_State *L) {
       setsa(L, i->ifa_broadaddr, "broadaddr");
     lua_rawseti(L, -2, ++n);
   }
-  freeifaddrs(list);
   return 1;
+}
+
+/*** The machine's interfaces and their addresses.
+One entry per address: every interface appears at least once (its
+packet-family entry, or an entry without `addr`).
+@function getifaddrs
+@treturn {table,...} {name=, index=, flags={up=true, loopback=true, ...},
+  addr=sockaddr, netmask=sockaddr, broadaddr=sockaddr or dstaddr=sockaddr}
+@return[2] nil, msg, errno
+@usage for _, i in ipairs(assert(lsock.getifaddrs())) do
+  print(i.name, i.addr) end
+@see getifaddrs(3)
+*/
+static int lsock_getifaddrs(lua_State *L) {
+  struct ifaddrs *list;
+  if (getifaddrs(&list) == -1) return lsockI_fail(L, errno);
+  return lsockI_buildfrom(L, buildifaddrs, list, freeifs);
 }
 
 static const luaL_Reg funcs[] = {

@@ -178,7 +178,8 @@ static lua_Integer namefield(lua_State *L, int t, const char *k,
   lua_getfield(L, t, k);
   if (lua_type(L, -1) == LUA_TSTRING) {
     const char *s = lua_tostring(L, -1);
-    if ((f = lookup(n, s)) == NULL)
+    /* a name holding a NUL names nothing (C would match its head) */
+    if (strlen(s) != lua_rawlen(L, -1) || (f = lookup(n, s)) == NULL)
       return luaL_argerror(L, t, lua_pushfstring(L, "field '%s': unknown "
                            "%s '%s'", k, what, s));
     lua_pop(L, 1);
@@ -193,7 +194,8 @@ static int iffield(lua_State *L, int t, const char *k) {
   unsigned idx;
   lua_getfield(L, t, k);
   if (lua_type(L, -1) == LUA_TSTRING) {
-    idx = if_nametoindex(lua_tostring(L, -1));
+    const char *s = lua_tostring(L, -1);
+    idx = strlen(s) == lua_rawlen(L, -1) ? if_nametoindex(s) : 0;
     if (idx == 0)
       return luaL_argerror(L, t, lua_pushfstring(L, "field '%s': no "
                            "interface '%s'", k, lua_tostring(L, -1)));
@@ -370,6 +372,14 @@ int lsockI_encodepmreq(lua_State *L, const char *option, LsockOptval *v,
     return lsockI_kinderror(L, option,
                             "table {ifindex=, type=, address=}");
   memset(&m, 0, sizeof m);
+  /* both required: a missing one would silently be 0 (no interface, or
+  ** PACKET_MR_MULTICAST) */
+  lua_getfield(L, 4, "ifindex");
+  lua_getfield(L, 4, "type");
+  if (lua_isnil(L, -1) || lua_isnil(L, -2))
+    return lsockI_kinderror(L, option, "table {ifindex=, type=, address=} "
+                            "(ifindex and type required)");
+  lua_pop(L, 2);
   m.mr_ifindex = iffield(L, 4, "ifindex");
   m.mr_type = (unsigned short)namefield(L, 4, "type", mreqtypes,
                                         "membership type", 0);

@@ -159,7 +159,11 @@ void lsockI_sigio_methods(lua_State *L);
 void lsockI_open_options(lua_State *L);
 const char *lsockI_levelbyname(const char *name, int *level);
 
-/* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4 */
+/* names.c: services, protocols, interfaces, inet_pton/ntop, legacy IPv4;
+** lsockI_buildfrom: results built from a C list only C can free
+** (getaddrinfo's, if_nameindex's...), freed even when building raises. */
+int lsockI_buildfrom(lua_State *L, lua_CFunction build, void *list,
+                     void (*release)(void *));
 void lsockI_open_names(lua_State *L);
 
 /* options.c and mcastopt.c: the kinds of option values (the order of

@@ -43,6 +43,8 @@ static int iface(lua_State *L, int idx, const char *option,
     case LUA_TSTRING: {
       const char *s = lua_tostring(L, idx);
       unsigned int n;
+      /* C would see only the text before a NUL: such a name is none */
+      if (strlen(s) != lua_rawlen(L, idx)) return ENODEV;
       if (v4 && inet_pton(AF_INET, s, v4) == 1) return 0;
       n = if_nametoindex(s);
       if (n == 0) return ENODEV;
@@ -76,6 +78,7 @@ static void address(lua_State *L, int idx, const char *option,
   }
   ss->ss_family = (sa_family_t)family;
   if (lua_type(L, idx) == LUA_TSTRING
+      && strlen(lua_tostring(L, idx)) == lua_rawlen(L, idx)  /* no NUL */
       && inet_pton(family, lua_tostring(L, idx), family == AF_INET
                    ? (void *)&sin4(ss)->sin_addr
                    : (void *)&sin6(ss)->sin6_addr) == 1)

@@ -19,9 +19,10 @@
 
 #include "lsock.h"
 
-/* The legacy hostent calls: buffer sizes tried before giving up. */
-#define HOSTBUF_START  1024
-#define HOSTBUF_MAX    (1 << 20)
+/* The _r lookups' buffer: sizes tried before giving up. */
+#define LOOKUPBUF_START  1024
+#define LOOKUPBUF_MAX    (1 << 20)
+
 
 
 /* Helpers ------------------------------------------------------------- */
@@ -86,6 +87,43 @@ static struct in_addr checkin4(lua_State *L, int arg) {
   return in;
 }
 
+/* Runs build(L) protected, with 'list' as a light userdata its only
+** argument, then frees the list with release: whatever build raises (a
+** memory error halfway through the results), the list is freed, then the
+** error goes on.  Pushing build and the list takes two of the LUA_MINSTACK
+** slots a C function is given, so nothing can fail once the list exists.
+** Returns build's one result. */
+int lsockI_buildfrom(lua_State *L, lua_CFunction build, void *list,
+                     void (*release)(void *)) {
+  int status;
+  lua_pushcfunction(L, build);
+  lua_pushlightuserdata(L, list);
+  status = lua_pcall(L, 1, 1, 0);
+  release(list);
+  if (status != LUA_OK) return lua_error(L);
+  return 1;
+}
+
+/* The _r calls need a caller buffer whose size nobody knows in advance:
+** call with *size == 0 for the first one, and again while the lookup says
+** ERANGE; each is twice the last, up to LOOKUPBUF_MAX (then NULL).  The
+** buffer is a userdata left on the stack (it holds the results), so a
+** memory error while they are pushed leaks nothing. */
+static char *lookupbuf(lua_State *L, size_t *size) {
+  if (*size >= LOOKUPBUF_MAX) return NULL;
+  if (*size != 0) lua_pop(L, 1);
+  *size = *size ? *size * 2 : LOOKUPBUF_START;
+  return (char *)lua_newuserdatauv(L, *size, 0);
+}
+
+/* The end of an _r lookup that gave r and found res: 0 when res is to be
+** pushed, else the results of a failure pushed. */
+static int lookupfail(lua_State *L, int r, const void *res,
+                      const char *msg) {
+  if (r != 0 && r != ENOENT) return lsockI_fail(L, r);
+  return res == NULL ? notfound(L, msg) : 0;
+}
+
 /* {name=, aliases={...}, addrtype="inet", addresses={"a.b.c.d", ...}} */
 static void pushhostent(lua_State *L, const struct hostent *h) {
   char text[INET6_ADDRSTRLEN];
@@ -112,33 +150,42 @@ static void pushhostent(lua_State *L, const struct hostent *h) {
   lua_setfield(L, -2, "addresses");
 }
 
-/* The _r calls need a caller buffer whose size nobody knows in advance:
-** grow it on ERANGE.  The buffer is a userdata on the stack, so a memory
-** error while building the table leaks nothing.  name != NULL: look up
-** by name; else by the 4-byte addr. */
+/* The host calls' failure: h_errno as the EAI code of the same meaning,
+** so that name lookups of every kind fail in one code space (lsock.EAI_*,
+** distinct from errno) and with gai_strerror's text. */
+static int hostfail(lua_State *L, int herr) {
+  int code;
+  switch (herr) {
+    case TRY_AGAIN: code = EAI_AGAIN; break;
+    case NO_RECOVERY: code = EAI_FAIL; break;
+#ifdef EAI_NODATA
+    case NO_DATA: code = EAI_NODATA; break;
+#endif
+    default: code = EAI_NONAME; break;  /* HOST_NOT_FOUND */
+  }
+  luaL_pushfail(L);
+  lua_pushstring(L, gai_strerror(code));
+  lua_pushinteger(L, code);
+  return 3;
+}
+
+/* name != NULL: look up by name; else by the 4-byte addr. */
 static int hostlookup(lua_State *L, const char *name,
                       const struct in_addr *addr) {
-  size_t size = HOSTBUF_START;
+  size_t size = 0;
   struct hostent he, *res = NULL;
-  int r, herr = 0;
-  for (;;) {
-    char *buf = (char *)lua_newuserdatauv(L, size, 0);
+  int r = ERANGE, herr = 0;
+  char *buf;
+  while (r == ERANGE && (buf = lookupbuf(L, &size)) != NULL) {
     if (name)
       r = gethostbyname2_r(name, AF_INET, &he, buf, size, &res, &herr);
     else
       r = gethostbyaddr_r(addr, sizeof *addr, AF_INET, &he, buf, size,
                           &res, &herr);
-    if (r != ERANGE || size >= HOSTBUF_MAX) break;
-    lua_pop(L, 1);
-    size *= 2;
   }
   if (res == NULL) {
     if (r != 0 && r != ENOENT) return lsockI_fail(L, r);
-    if (herr == 0) herr = HOST_NOT_FOUND;
-    luaL_pushfail(L);
-    lua_pushstring(L, hstrerror(herr));
-    lua_pushinteger(L, herr);
-    return 3;
+    return hostfail(L, herr);
   }
   pushhostent(L, res);
   return 1;
@@ -177,11 +224,13 @@ static int lsock_getservbyname(lua_State *L) {
   int bad;
   const char *proto = optproto(L, 2, &bad);
   struct servent se, *res = NULL;
-  char buf[1024];
+  size_t size = 0;
+  int r = ERANGE;
+  char *buf;
   if (name == NULL || bad) return notfound(L, "unknown service");
-  if (getservbyname_r(name, proto, &se, buf, sizeof buf, &res) != 0
-      || res == NULL)
-    return notfound(L, "unknown service");
+  while (r == ERANGE && (buf = lookupbuf(L, &size)) != NULL)
+    r = getservbyname_r(name, proto, &se, buf, size, &res);
+  if ((r = lookupfail(L, r, res, "unknown service")) != 0) return r;
   lua_pushinteger(L, ntohs((uint16_t)res->s_port));
   return 1;
 }
@@ -201,11 +250,13 @@ static int lsock_getservbyport(lua_State *L) {
   int bad;
   const char *proto = optproto(L, 2, &bad);
   struct servent se, *res = NULL;
-  char buf[1024];
+  size_t size = 0;
+  int r = ERANGE;
+  char *buf;
   if (bad) return notfound(L, "unknown service");
-  if (getservbyport_r(htons((uint16_t)port), proto, &se, buf, sizeof buf,
-                      &res) != 0 || res == NULL)
-    return notfound(L, "unknown service");
+  while (r == ERANGE && (buf = lookupbuf(L, &size)) != NULL)
+    r = getservbyport_r(htons((uint16_t)port), proto, &se, buf, size, &res);
+  if ((r = lookupfail(L, r, res, "unknown service")) != 0) return r;
   lua_pushstring(L, res->s_name);
   return 1;
 }
@@ -222,11 +273,13 @@ static int lsock_getservbyport(lua_State *L) {
 static int lsock_getprotobyname(lua_State *L) {
   const char *name = totext(L, 1);
   struct protoent pe, *res = NULL;
-  char buf[1024];
+  size_t size = 0;
+  int r = ERANGE;
+  char *buf;
   if (name == NULL) return notfound(L, "unknown protocol");
-  if (getprotobyname_r(name, &pe, buf, sizeof buf, &res) != 0
-      || res == NULL)
-    return notfound(L, "unknown protocol");
+  while (r == ERANGE && (buf = lookupbuf(L, &size)) != NULL)
+    r = getprotobyname_r(name, &pe, buf, size, &res);
+  if ((r = lookupfail(L, r, res, "unknown protocol")) != 0) return r;
   lua_pushinteger(L, res->p_proto);
   return 1;
 }
@@ -243,10 +296,12 @@ static int lsock_getprotobyname(lua_State *L) {
 static int lsock_getprotobynumber(lua_State *L) {
   int n = (int)checkrange(L, 1, 255);
   struct protoent pe, *res = NULL;
-  char buf[1024];
-  if (getprotobynumber_r(n, &pe, buf, sizeof buf, &res) != 0
-      || res == NULL)
-    return notfound(L, "unknown protocol");
+  size_t size = 0;
+  int r = ERANGE;
+  char *buf;
+  while (r == ERANGE && (buf = lookupbuf(L, &size)) != NULL)
+    r = getprotobynumber_r(n, &pe, buf, size, &res);
+  if ((r = lookupfail(L, r, res, "unknown protocol")) != 0) return r;
   lua_pushstring(L, res->p_name);
   return 1;
 }
@@ -293,12 +348,16 @@ static int lsock_if_indextoname(lua_State *L) {
 @usage for _, i in ipairs(lsock.if_nameindex()) do print(i.index, i.name) end
 */
 /* if_nameindex() -> {{index=, name=}, ...} */
-static int lsock_if_nameindex(lua_State *L) {
-  struct if_nameindex *ifs = if_nameindex(), *p;
+static void freenameindex(void *p) {
+  if_freenameindex((struct if_nameindex *)p);
+}
+
+static int buildnameindex(lua_State *L) {
+  const struct if_nameindex *p = (const struct if_nameindex *)
+                                 lua_touserdata(L, 1);
   int i;
-  if (ifs == NULL) return lsockI_fail(L, errno);
   lua_newtable(L);
-  for (p = ifs, i = 1; p->if_index != 0; p++, i++) {
+  for (i = 1; p->if_index != 0; p++, i++) {
     lua_createtable(L, 0, 2);
     lua_pushinteger(L, (lua_Integer)p->if_index);
     lua_setfield(L, -2, "index");
@@ -306,8 +365,13 @@ static int lsock_if_nameindex(lua_State *L) {
     lua_setfield(L, -2, "name");
     lua_rawseti(L, -2, i);
   }
-  if_freenameindex(ifs);
   return 1;
+}
+
+static int lsock_if_nameindex(lua_State *L) {
+  struct if_nameindex *ifs = if_nameindex();
+  if (ifs == NULL) return lsockI_fail(L, errno);
+  return lsockI_buildfrom(L, buildnameindex, ifs, freenameindex);
 }
 
 
@@ -454,18 +518,14 @@ static int lsock_ntohl(lua_State *L) {
 @tparam string name
 @treturn table {name=, aliases={...}, addrtype="inet", addresses={"a.b.c.d",
   ...}}
-@return[2] nil, msg, code
+@return[2] nil, msg, EAI code (h_errno as lsock.EAI_NONAME, EAI_NODATA,
+  EAI_AGAIN or EAI_FAIL)
 @see gethostbyname(3)
 @usage local h = lsock.gethostbyname("localhost"); print(h.addresses[1])
 */
 static int lsock_gethostbyname(lua_State *L) {
   const char *name = totext(L, 1);
-  if (name == NULL) {
-    luaL_pushfail(L);
-    lua_pushstring(L, hstrerror(HOST_NOT_FOUND));
-    lua_pushinteger(L, HOST_NOT_FOUND);
-    return 3;
-  }
+  if (name == NULL) return hostfail(L, HOST_NOT_FOUND);
   return hostlookup(L, name, NULL);
 }
 
@@ -473,7 +533,7 @@ static int lsock_gethostbyname(lua_State *L) {
 @function gethostbyaddr
 @tparam string ip "a.b.c.d"
 @treturn table as gethostbyname
-@return[2] nil, msg, code
+@return[2] nil, msg, EAI code (as gethostbyname)
 @see gethostbyaddr(3)
 @usage print(lsock.gethostbyaddr("127.0.0.1").name)
 */

@@ -372,10 +372,16 @@ static socklen_t encode(lua_State *L, const Opt *o, LsockOptval *v,
       return sizeof v->lg;
     }
     case K_STR: {
+      /* bindtodevice and congestion: the kernel cuts a name at a NUL or
+      ** at 15 bytes (IFNAMSIZ, TCP_CA_NAME_MAX), so that another name
+      ** than the one given could be used; such names raise instead. */
       size_t n;
+      const char *s;
       if (lua_type(L, 4) != LUA_TSTRING) lsockI_kinderror(L, o->name,
                                                           "string");
-      *p = lua_tolstring(L, 4, &n);
+      *p = s = lua_tolstring(L, 4, &n);
+      luaL_argcheck(L, strlen(s) == n, 4, "name contains NUL");
+      luaL_argcheck(L, n < 16, 4, "name too long (15 bytes at most)");
       return (socklen_t)n;
     }
     default:

@@ -16,14 +16,17 @@ local M = {}
 
 local TYPES = { "string|integer", oneof = { "stream", "dgram", "seqpacket" } }
 local TIMEOUT = { "number", min = 0 }
-local LISTEN_OPTS = { type = TYPES, backlog = "integer", timeout = TIMEOUT }
+-- listen(2) takes a C int: a backlog beyond it raised from s:listen, after
+-- the socket file was made (found by the API fuzzer's mutating opts).
+local BACKLOG = { "integer", min = 0, max = 2147483647 }
+local LISTEN_OPTS = { type = TYPES, backlog = BACKLOG, timeout = TIMEOUT }
 local CONNECT_OPTS = { type = TYPES, timeout = TIMEOUT }
 
 --- A listening (stream, seqpacket) or bound (dgram) unix socket.
 -- @tparam string path the socket file (a leading `"\0"`: abstract name)
 -- @tparam[opt] table opts `type` ("stream" (default), "dgram",
---   "seqpacket"), `backlog` (integer), `timeout` (seconds >= 0, for
---   later calls); any other key raises
+--   "seqpacket"), `backlog` (integer, 0 to 2^31 - 1), `timeout` (seconds
+--   >= 0, for later calls); any other key raises
 -- @return the socket, or nil, msg, errno (EADDRINUSE when a live socket
 --   or another file is at path)
 -- @see unix(7), bind(2)
