@@ -1,0 +1,79 @@
+-- The one place where the Lua layer waits for a descriptor.
+-- `wait.ready(obj, dir, deadline)` waits until obj (anything lsock.select
+-- takes) is readable (dir R) or writable (W), or the monotonic deadline
+-- passes (nil: none).  Outside a loop task it blocks the process in
+-- poll(); inside a task it registers with the loop's poller and yields:
+-- lsock.loop installs that half with `wait.install` when it is loaded,
+-- so code that never uses the loop never loads it.  Every helper module
+-- (tcp, unix, udp, stream, server, the loop's wrapped sockets) waits
+-- here and nowhere else.  Not part of the public API.
+local core = require "lsock.core"
+
+local M = {}
+
+local ETIMEDOUT = core.errno.ETIMEDOUT
+local now, select = core.monotime, core.select
+
+M.R, M.W = 1, 2
+
+-- Block the process until one of objs is ready or the deadline: the
+-- first ready entry, or nil, "timeout", ETIMEDOUT, or nil, msg, errno.
+local function poll(objs, dir, deadline)
+  local left = deadline and deadline - now()
+  if left and left < 0 then left = 0 end
+  local r, w, err = select(dir == 1 and objs or nil, dir == 2 and objs or nil,
+                           left)
+  if not r then return nil, w, err end
+  local got = r[1] or w[1]
+  if got == nil then return nil, "timeout", ETIMEDOUT end
+  return got
+end
+
+-- The loop's half (set by install): the running task or nil, and the
+-- wait that yields.
+local intask = function() return nil end
+local taskwait, taskwaitany
+
+-- For lsock.loop: the task test and the two waits that yield.
+function M.install(isin, waitone, waitany)
+  intask, taskwait, taskwaitany = isin, waitone, waitany
+  M.intask = isin
+end
+
+-- The running loop task, or nil (main program, or a coroutine of the
+-- program's own).
+function M.intask() return intask() end
+
+-- Wait until obj is ready for dir or the deadline: true, or nil,
+-- "timeout", ETIMEDOUT, or nil, msg, errno (EBADF: closed meanwhile).
+function M.ready(obj, dir, deadline)
+  local co = intask()
+  if co then return taskwait(obj, dir, deadline, co) end
+  local got, msg, err = poll({ obj }, dir, deadline)
+  if got == nil then return nil, msg, err end
+  return true
+end
+
+-- Wait until one of the array objs is ready for dir: that entry (the
+-- first ready one), or nil, msg, errno as `ready`.
+function M.any(objs, dir, deadline)
+  local co = intask()
+  if co then
+    return taskwaitany(objs, dir, deadline, co)
+  end
+  return poll(objs, dir, deadline)
+end
+
+-- Pause: yields inside a task (lsock.loop.sleep), else blocks.
+function M.sleep(seconds)
+  if intask() then return require("lsock.loop").sleep(seconds) end
+  return core.sleep(seconds)
+end
+
+-- A deadline `t` seconds from now (nil or a negative t: none).
+function M.deadline(t)
+  if t == nil or t < 0 then return nil end
+  return now() + t
+end
+
+return M
