@@ -456,7 +456,7 @@ function M.spawn(fn, ...)
   local args, n = { ... }, select("#", ...)
   local co
   co = create(function()
-    local _guard <close> = setmetatable({ co }, GUARD)
+    local guard <close> = setmetatable({ co }, GUARD) -- luacheck: ignore guard
     local ok, err = xpcall(fn, traceback, table.unpack(args, 1, n))
     finish(co)
     if not ok then M.onerror(err, co) end
