@@ -15,7 +15,6 @@ local M = {}
 local wait = require "lsock.wait"
 
 local EAGAIN = core.errno.EAGAIN
-local EINPROGRESS = core.errno.EINPROGRESS
 local ETIMEDOUT = core.errno.ETIMEDOUT
 local EBADF = core.errno.EBADF
 local now = core.monotime
@@ -892,25 +891,8 @@ end
 
 function WM:connect(...)
   local s = self.sock
-  local ok, msg, err = s_connect(s, ...)
-  if ok or self.timeout == 0 or (err ~= EINPROGRESS and err ~= EAGAIN) then
-    return ok, msg, err
-  end
-  local dl = deadline(self)
-  -- A unix listener with a full backlog says EAGAIN, and poll cannot
-  -- tell when room appears: try again every few milliseconds.
-  while err == EAGAIN do
-    if dl and now() >= dl then return nil, "timeout", ETIMEDOUT end
-    wait.sleep(0.005)
-    ok, msg, err = s_connect(s, ...)
-    if ok then return ok end
-    if err ~= EAGAIN and err ~= EINPROGRESS then return ok, msg, err end
-  end
-  ok, msg, err = waitio(s, W, dl)
-  if not ok then return nil, msg, err end
-  err = s:getsockopt("socket", "error")
-  if err == 0 then return true end
-  return nil, core.strerror(err), err
+  if self.timeout == 0 then return s_connect(s, ...) end
+  return wait.connected(s, deadline(self), s_connect(s, ...))
 end
 
 return M

@@ -76,4 +76,76 @@ function M.deadline(t)
   return now() + t
 end
 
+local EAGAIN, EINPROGRESS = core.errno.EAGAIN, core.errno.EINPROGRESS
+
+-- Finish a connect started on a non-blocking socket s (its first result
+-- ok, msg, err given), until the deadline: true or nil, msg, errno.  A
+-- unix listener with a full backlog says EAGAIN, and poll cannot tell
+-- when room appears: connect is tried again every few milliseconds.
+function M.connected(s, deadline, ok, msg, err, ...)
+  if ok or (err ~= EINPROGRESS and err ~= EAGAIN) then return ok, msg, err end
+  while err == EAGAIN do
+    if deadline and now() >= deadline then return nil, "timeout", ETIMEDOUT end
+    M.sleep(0.005)
+    ok, msg, err = s:connect(...)
+    if ok then return ok end
+    if err ~= EAGAIN and err ~= EINPROGRESS then return ok, msg, err end
+  end
+  ok, msg, err = M.ready(s, M.W, deadline)
+  if not ok then return nil, msg, err end
+  err, msg = s:getsockopt("socket", "error")
+  if err == 0 then return true end
+  if not err then return nil, msg end
+  return nil, core.strerror(err), err
+end
+
+-- A plain socket's connect that yields inside a task (outside one it is
+-- the plain call, which waits in C).
+function M.connect(s, ...)
+  if not intask() then return s:connect(...) end
+  local t = s:gettimeout()
+  if t == 0 then return s:connect(...) end
+  s:settimeout(0)
+  local ok, msg, err = M.connected(s, M.deadline(t), s:connect(...))
+  s:settimeout(t)
+  return ok, msg, err
+end
+
+-- recv and sendall of a plain socket, yielding inside a task: the call
+-- is made with "dontwait", and the wait is the seam's, bounded by the
+-- socket's own timeout (as the plain call's wait in C would be).
+function M.recv(s, n)
+  if not intask() then return s:recv(n) end
+  local t = s:gettimeout()
+  if t == 0 then return s:recv(n) end
+  local dl = M.deadline(t)
+  while true do
+    local d, msg, err = s:recv(n, "dontwait")
+    if d or err ~= EAGAIN then return d, msg, err end
+    local ok
+    ok, msg, err = M.ready(s, M.R, dl)
+    if not ok then return nil, msg, err end
+  end
+end
+
+function M.sendall(s, data)
+  if not intask() then return s:sendall(data) end
+  local t = s:gettimeout()
+  if t == 0 then return s:sendall(data) end
+  local dl, sent, len = M.deadline(t), 0, #data
+  while sent < len do
+    local n, msg, err = s:send(data, "dontwait", sent + 1)
+    if n then
+      sent = sent + n
+    elseif err ~= EAGAIN then
+      return nil, msg, err, sent
+    else
+      local ok
+      ok, msg, err = M.ready(s, M.W, dl)
+      if not ok then return nil, msg, err, sent end
+    end
+  end
+  return len
+end
+
 return M
