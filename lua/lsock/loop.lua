@@ -563,6 +563,20 @@ local function round(timeout)
   return n
 end
 
+-- An error a task gave loop.raise: run() raises it after the round.
+local failure
+
+--- Make the running `loop.run()` raise `err` (after the current round),
+-- for an error that must end the loop rather than only be reported to
+-- `loop.onerror` (a server's raising `stop` function, for one).
+-- @param err the error value
+-- @treturn nil
+-- @usage loop.raise("config reload failed")
+function M.raise(err)
+  if err == nil then error("bad argument #1 to 'raise' (value expected)", 2) end
+  failure = err
+end
+
 -- until_fn is asked at least this often, even when no event comes.
 local ASK = 0.1
 local sweptat = 0
@@ -583,6 +597,11 @@ local function mainloop(until_fn)
       for i = 1, #q do
         if isopen(q[i]) then forget(q[i], false) end
       end
+    end
+    if failure ~= nil then
+      local err = failure
+      failure = nil
+      error(err, 0)
     end
     if until_fn and until_fn() then return end
     if ntasks == 0 then return end
