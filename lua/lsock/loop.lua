@@ -696,8 +696,10 @@ end
 
 -- The waiting methods: direction and where their flags are (an index
 -- into the arguments after self, or a function of them).
-local function sendtoflags(_, to, a3, a4)
-  if type(to) == "userdata" then return a3 end
+-- sendto's flags come third after a sockaddr or a unix path, fourth
+-- after a host and port.
+local function sendtoflags(s, _, to, a3, a4)
+  if type(to) ~= "string" or s:family() == "unix" then return a3 end
   return a4
 end
 local WAITING = {
@@ -720,7 +722,7 @@ local Methods = setmetatable({}, {
     elseif type(spec[2]) == "function" then
       local where = spec[2]
       m = function(self, ...)
-        return retry(self, spec[1], dontwait(where(...)), f, ...)
+        return retry(self, spec[1], dontwait(where(self.sock, ...)), f, ...)
       end
     elseif spec[2] then
       local i, dir = spec[2], spec[1]
