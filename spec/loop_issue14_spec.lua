@@ -168,7 +168,8 @@ describe("issue 14", function()
     assert.is_true(res.took < 5)
   end)
 
-  it("issue 14: a wrapped sendto(..., 'dontwait') on a full queue returns EAGAIN at once", function()
+  it("issue 14: a wrapped sendto(..., 'dontwait') on a full queue returns EAGAIN at once",
+     function()
     local dir = os.tmpname()
     os.remove(dir)
     local path = dir .. ".sock"
@@ -277,7 +278,8 @@ describe("issue 14", function()
     assert.same({}, errors)
   end)
 
-  it("issue 14: closing the underlying socket wakes a task waiting on its wrapper with EBADF", function()
+  it("issue 14: closing the underlying socket wakes a task waiting on its wrapper with EBADF",
+     function()
     local a, b = lsock.socketpair()
     local wa = loop.wrap(a)
     finally(function() b:close() end)
@@ -321,7 +323,8 @@ describe("issue 14", function()
     assert.matches("bad argument #1 to 'sleep'", errors[1])
   end)
 
-  it("issue 14: after loop.wait(stream) and closing it, its descriptor number can be reused", function()
+  it("issue 14: after loop.wait(stream) and closing it, its descriptor number can be reused",
+     function()
     local a, b = lsock.socketpair()
     local st = lsock.stream.wrap(a)
     local fd = a:fileno()
@@ -374,7 +377,8 @@ describe("issue 14", function()
     assert.is_true(ticks >= 2)
   end)
 
-  it("issue 14: server:start() with the program's loop.run(): a raising stop makes run() raise", function()
+  it("issue 14: server:start() with the program's loop.run(): a raising stop makes run() raise",
+     function()
     local srv = assert(lsock.server.tcp {
       host = "127.0.0.1", port = 0, mode = "coroutine", interval = 0.01,
       handler = function() end,
@@ -388,7 +392,8 @@ describe("issue 14", function()
     assert.has_error(function() srv.sock:fileno() end)
   end)
 
-  it("issue 14: the server's listener is tcp.listen's (reuseport, v6only, setsockopt errors)", function()
+  it("issue 14: the server's listener is tcp.listen's (reuseport, v6only, setsockopt errors)",
+     function()
     local srv = assert(lsock.server.tcp {
       host = "127.0.0.1", port = 0, reuseport = true, handler = function() end,
     })
