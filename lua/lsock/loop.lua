@@ -163,6 +163,7 @@ local function isclosed(obj)
 end
 
 local function droprec(obj)
+  if recs[obj] == nil then return end   -- a sweep took it already
   recs[obj] = nil
   nrecs = nrecs - 1
 end
@@ -247,7 +248,15 @@ local function register(obj, dir, co)
   if want ~= rec.want then
     local ok, msg, err
     if rec.want == 0 then
-      ok, msg, err = getpoller():add(obj, NAMES[want], rec)
+      -- add raises for a closed object: then the record must go too.
+      local p = getpoller()
+      local fine
+      fine, ok, msg, err = pcall(p.add, p, obj, NAMES[want], rec)
+      if not fine then
+        if dir == R then rec.rco = nil else rec.wco = nil end
+        droprec(obj)
+        error(ok, 0)
+      end
     else
       ok, msg, err = poller:modify(obj, NAMES[want])
     end
@@ -503,6 +512,15 @@ function M.cancel(co)
   return true
 end
 
+--- What the loop holds now: tasks alive, tasks waiting for I/O, objects
+-- registered with its poller and timers pending (heap entries, some of
+-- them stale).  For tests and monitoring.
+-- @treturn table `{tasks=, waiting=, registered=, timers=}`
+-- @usage assert(loop.stats().tasks == 0)
+function M.stats()
+  return { tasks = ntasks, waiting = nwaiting, registered = nrecs, timers = hn }
+end
+
 --- Whether the caller is a task of the loop.
 -- @treturn boolean
 -- @usage assert(loop.intask(), "call me from a task")
@@ -589,7 +607,13 @@ local function mainloop(until_fn)
       local co, v = qco[qhead], qval[qhead]
       qco[qhead], qval[qhead] = nil, nil
       qhead = qhead + 1
-      if status(co) == "suspended" and tasks[co] then resumetask(co, v) end
+      if tasks[co] then
+        if status(co) == "suspended" then
+          resumetask(co, v)
+        elseif status(co) == "dead" then
+          finish(co)   -- closed before it ever ran: no guard to tell
+        end
+      end
     end
     if #forgetq > 0 then
       local q = forgetq
@@ -604,7 +628,12 @@ local function mainloop(until_fn)
       error(err, 0)
     end
     if until_fn and until_fn() then return end
-    if ntasks == 0 then return end
+    if ntasks == 0 then
+      -- Timers left belong to tasks that are gone: let them go.
+      for i = hn, 1, -1 do hdl[i], hco[i] = nil, nil end
+      hn = 0
+      return
+    end
     local timeout
     if qhead <= qtail then
       timeout = 0
