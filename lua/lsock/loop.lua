@@ -12,7 +12,7 @@ local checktype = require("lsock.util").checktype
 
 local M = {}
 
-local wait = require "lsock.wait"
+local wait = require "lsock.waitfor"
 
 local EAGAIN = core.errno.EAGAIN
 local ETIMEDOUT = core.errno.ETIMEDOUT
@@ -40,7 +40,12 @@ local WAIT = {}
 
 local poller          -- created on first use
 local ntasks = 0      -- tasks alive
-local tasks = setmetatable({}, { __mode = "k" })  -- the tasks alive
+-- The tasks alive -> their state: {co, w = the record of the I/O wait it
+-- is in (or the array of records of a wait on several objects)}.  The
+-- waiter sets and clears w; whoever ends the task (cancel,
+-- coroutine.close, its end) takes its registrations.  (A plain table per
+-- task: a weak table written at every wait would cost the collector.)
+local tasks = setmetatable({}, { __mode = "k" })
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
 local current          -- the task the loop is running now
@@ -62,10 +67,6 @@ local qco, qval, qhead, qtail = {}, {}, 1, 0
 local hdl, hco, hn = {}, {}, 0
 local tdl = setmetatable({}, { __mode = "k" })
 local theap = setmetatable({}, { __mode = "k" })  -- earliest entry per task
--- A task inside an I/O wait -> its record (or the array of records of a
--- wait on several objects).  The waiter sets and clears it; whoever ends
--- the task (cancel, coroutine.close, its end) takes its registrations.
-local waitrec = setmetatable({}, { __mode = "k" })
 
 -- Sockets whose wrapper was collected: unregistered at the next round.
 local forgetq = {}
@@ -280,12 +281,13 @@ end
 -- The task co waits (yields) for what it registered; the result of the
 -- wait: the object that woke it, false on timeout, nil when closed.
 local function park(co, w, deadline)
-  waitrec[co] = w
+  local t = tasks[co]
+  t.w = w
   if deadline then settimer(co, deadline) end
   nwaiting = nwaiting + 1
   local v = yield(WAIT)
   nwaiting = nwaiting - 1
-  waitrec[co] = nil
+  t.w = nil
   if deadline then tdl[co] = nil end
   return v
 end
@@ -299,11 +301,29 @@ end
 -- Wait, in task co, until obj is ready for dir (R or W) or the deadline
 -- (nil: none).  Returns true, or nil, msg, errno (timeout, or closed).
 local function taskwait(obj, dir, deadline, co)
-  local rec, msg, err = register(obj, dir, co)
-  if rec == true then return true end
-  if not rec then return nil, msg, err end
-  local v = park(co, rec, deadline)
-  unregister(rec, co)
+  local rec = recs[obj]
+  -- The hot path (registered for dir already, nobody else waiting) is
+  -- inlined; register handles the rest.
+  if rec and rec.want & dir ~= 0 and dir == R and not rec.rco then
+    rec.rco = co
+  elseif rec and rec.want & dir ~= 0 and dir == W and not rec.wco then
+    rec.wco = co
+  else
+    local msg, err
+    rec, msg, err = register(obj, dir, co)
+    if rec == true then return true end
+    if not rec then return nil, msg, err end
+  end
+  local t = tasks[co]
+  t.w = rec
+  if deadline then settimer(co, deadline) end
+  nwaiting = nwaiting + 1
+  local v = yield(WAIT)
+  nwaiting = nwaiting - 1
+  t.w = nil
+  if deadline then tdl[co] = nil end
+  if rec.rco == co then rec.rco = nil end
+  if rec.wco == co then rec.wco = nil end
   if v then return true end
   return result(v)
 end
@@ -343,13 +363,14 @@ end
 -- coroutine.close): the loop forgets it at once, its timer and its
 -- registrations with it.
 local function finish(co)
-  if not tasks[co] then return end
+  local t = tasks[co]
+  if not t then return end
   tasks[co] = nil
   ntasks = ntasks - 1
   tdl[co] = nil
-  local w = waitrec[co]
+  local w = t.w
   if w then
-    waitrec[co] = nil
+    t.w = nil
     nwaiting = nwaiting - 1
     if w.obj then w = { w } end
     for i = 1, #w do
@@ -362,7 +383,7 @@ end
 
 -- Closed with the task, whichever way it ends (to-be-closed variables
 -- are closed by coroutine.close too).
-local GUARD = { __close = function(g) finish(g[1]) end }
+local GUARD = { __close = function(t) finish(t[1]) end }
 
 -- A forked child shares the parent's epoll instance: what it registers
 -- or removes there would change the parent's.  The child gets a poller
@@ -462,15 +483,16 @@ end
 function M.spawn(fn, ...)
   checktype(fn, "function", 1, "spawn")
   local args, n = { ... }, select("#", ...)
-  local co
+  local co, state
   co = create(function()
-    local guard <close> = setmetatable({ co }, GUARD) -- luacheck: ignore guard
+    local guard <close> = state -- luacheck: ignore guard
     local ok, err = xpcall(fn, traceback, table.unpack(args, 1, n))
     finish(co)
     if not ok then M.onerror(err, co) end
   end)
   ntasks = ntasks + 1
-  tasks[co] = true
+  state = setmetatable({ co }, GUARD)
+  tasks[co] = state
   enqueue(co, true)
   return co
 end
@@ -544,7 +566,8 @@ local function timers()
       if want <= t then
         tdl[co] = nil
         -- false: an I/O wait timed out; true: a sleep is over.
-        resumetask(co, not waitrec[co])
+        local st = tasks[co]
+        resumetask(co, not (st and st.w))
       elseif not theap[co] or theap[co] > want then
         hpush(want, co)
         theap[co] = want
@@ -820,6 +843,14 @@ function WM:setblocking(on)
   return self:settimeout(not on and 0 or nil)
 end
 
+-- A duplicate is a plain socket with the wrapper's timeout, as the
+-- plain dup of a socket has the socket's.
+function WM:dup()
+  local d, msg, err = self.sock:dup()
+  if d then d:settimeout(self.timeout) end
+  return d, msg, err
+end
+
 function WM:close()
   return self.sock:close()   -- the interposed close: forgets it first
 end
@@ -862,8 +893,11 @@ function WM:recv(n, flags)
       end
     end
   end
-  local d, msg, err = retry(self, R, nowait, s_recv, n, flags)
-  if d and not nowait and #d < n and d ~= "" and waitall(flags)
+  local d, msg, err = s_recv(s, n, flags)
+  if not d and err == EAGAIN and not nowait then
+    d, msg, err = retry(self, R, nowait, s_recv, n, flags)
+  end
+  if flags and d and not nowait and #d < n and d ~= "" and waitall(flags)
      and s:type() == "stream" then
     local parts, got, dl = { d }, #d, deadline(self)
     while got < n do

@@ -11,7 +11,7 @@
 local core = require "lsock.core"
 local loop = require "lsock.loop"
 local util = require "lsock.util"
-local wait = require "lsock.wait"
+local wait = require "lsock.waitfor"
 local checktype = util.checktype
 
 local M = {}

@@ -16,7 +16,7 @@ local core = require "lsock.core"
 local M = {}
 local cstream = core._stream
 -- A plain socket's recv and sendall, which yield inside a loop task.
-local wait = require "lsock.wait"
+local wait = require "lsock.waitfor"
 
 local byte, find, format, sub = string.byte, string.find, string.format, string.sub
 local concat, mathtype, select, type = table.concat, math.type, select, type

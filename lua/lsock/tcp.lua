@@ -14,7 +14,7 @@ local EAFNOSUPPORT = lsock.errno.EAFNOSUPPORT
 local util = require "lsock.util"
 local issockaddr, famname = util.issockaddr, util.famname
 local checktype, step = util.checktype, util.step
-local wait = require "lsock.wait"
+local wait = require "lsock.waitfor"
 
 local M = {}
 

@@ -11,7 +11,7 @@ local EADDRINUSE = lsock.errno.EADDRINUSE
 
 local util = require "lsock.util"
 local checktype = util.checktype
-local wait = require "lsock.wait"
+local wait = require "lsock.waitfor"
 
 local M = {}
 
@@ -62,7 +62,7 @@ end
 function M.connect(path, opts)
   checktype(path, "string", 1, "connect")
   opts = util.checkopts(opts, CONNECT_OPTS, 2, "connect")
-  -- The connect yields inside a loop task (lsock.wait).
+  -- The connect yields inside a loop task (lsock.waitfor).
   local plan = {}
   if opts.timeout then plan[1] = util.step("settimeout", opts.timeout) end
   plan[#plan + 1] = function(s) return wait.connect(s, path) end

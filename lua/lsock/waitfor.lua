@@ -1,4 +1,4 @@
--- The one place where the Lua layer waits for a descriptor.
+-- lsock.waitfor: the one place where the Lua layer waits for a descriptor.
 -- `wait.ready(obj, dir, deadline)` waits until obj (anything lsock.select
 -- takes) is readable (dir R) or writable (W), or the monotonic deadline
 -- passes (nil: none).  Outside a loop task it blocks the process in
