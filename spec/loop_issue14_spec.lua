@@ -406,4 +406,53 @@ describe("issue 14", function()
       s6:close()
     end
   end)
+  it("issue 14: a stream over a plain socket yields inside a task", function()
+    local a, b = lsock.socketpair()
+    local st = lsock.stream.wrap(a)
+    finally(function() st:close() b:close() end)
+    local ticks, line, stop = 0, nil, false
+    loop.spawn(function()
+      while not stop do loop.sleep(0.02) ticks = ticks + 1 end
+    end)
+    loop.spawn(function()
+      line = st:read("l")
+      stop = true
+    end)
+    loop.spawn(function()
+      loop.sleep(0.15)
+      b:send("hello\n")
+    end)
+    run(5, function() return stop end)
+    assert.equal("hello", line)
+    assert.is_true(ticks >= 3, "ticks: " .. ticks)
+  end)
+
+  it("issue 14: unix.connect inside a task yields while the backlog is full", function()
+    local path = os.tmpname()
+    os.remove(path)
+    local l = assert(lsock.unix.listen(path, { backlog = 0 }))
+    local fillers = {}
+    finally(function()
+      l:close()
+      for _, s in ipairs(fillers) do s:close() end
+      os.remove(path)
+    end)
+    for _ = 1, 4 do
+      local s = assert(lsock.socket("unix", "stream"))
+      s:settimeout(0)
+      if s:connect(path) then fillers[#fillers + 1] = s else s:close() end
+    end
+    local ticks, res, stop = 0, nil, false
+    loop.spawn(function()
+      while not stop do loop.sleep(0.02) ticks = ticks + 1 end
+    end)
+    loop.spawn(function()
+      res = { lsock.unix.connect(path, { timeout = 0.3 }) }
+      stop = true
+    end)
+    run(10, function() return stop end)
+    if res[1] then res[1]:close() end
+    assert.equal(E.ETIMEDOUT, res[3])
+    assert.is_true(ticks >= 5, "ticks: " .. ticks)
+  end)
 end)
