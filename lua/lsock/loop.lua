@@ -976,7 +976,7 @@ end
 function WM:connect(...)
   local s = self.sock
   if self.timeout == 0 then return s_connect(s, ...) end
-  return wait.connected(s, deadline(self), s_connect(s, ...))
+  return wait.connected(s, deadline(self), ...)
 end
 
 return M

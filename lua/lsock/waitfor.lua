@@ -78,11 +78,12 @@ end
 
 local EAGAIN, EINPROGRESS = core.errno.EAGAIN, core.errno.EINPROGRESS
 
--- Finish a connect started on a non-blocking socket s (its first result
--- ok, msg, err given), until the deadline: true or nil, msg, errno.  A
--- unix listener with a full backlog says EAGAIN, and poll cannot tell
--- when room appears: connect is tried again every few milliseconds.
-function M.connected(s, deadline, ok, msg, err, ...)
+-- connect(...) on a non-blocking socket s, finished until the deadline:
+-- true or nil, msg, errno.  A unix listener with a full backlog says
+-- EAGAIN, and poll cannot tell when room appears: connect is tried again
+-- every few milliseconds.
+function M.connected(s, deadline, ...)
+  local ok, msg, err = s:connect(...)
   if ok or (err ~= EINPROGRESS and err ~= EAGAIN) then return ok, msg, err end
   while err == EAGAIN do
     if deadline and now() >= deadline then return nil, "timeout", ETIMEDOUT end
@@ -106,7 +107,7 @@ function M.connect(s, ...)
   local t = s:gettimeout()
   if t == 0 then return s:connect(...) end
   s:settimeout(0)
-  local ok, msg, err = M.connected(s, M.deadline(t), s:connect(...))
+  local ok, msg, err = M.connected(s, M.deadline(t), ...)
   s:settimeout(t)
   return ok, msg, err
 end
