@@ -216,6 +216,16 @@ describe("issue 14", function()
     local wrapped = table.pack(wa:recvmsg(10))
     assert.equal(plain.n, wrapped.n)
     assert.equal(plain[1], wrapped[1])
+    -- "waitall" makes recvmsg read the full size too, as plain with a timeout.
+    got = nil
+    loop.spawn(function() got = { wa:recvmsg(6, nil, "waitall") } end)
+    loop.spawn(function()
+      assert(wb:send("abc"))
+      loop.sleep(0.03)
+      assert(wb:send("def"))
+    end)
+    run(5, function() return got ~= nil end)
+    assert.equal("abcdef", got[1])
   end)
 
   it("issue 14: run(until_fn) returns while every task waits on I/O", function()

@@ -28,6 +28,7 @@ local smeth = debug.getregistry()["lsock.socket"].__index
 local s_recv, s_sendall = smeth.recv, smeth.sendall
 local s_accept, s_connect, s_fileno = smeth.accept, smeth.connect, smeth.fileno
 local s_close, s_detach, s_sendfile = smeth.close, smeth.detach, smeth.sendfile
+local s_recvmsg = smeth.recvmsg
 
 local R, W = wait.R, wait.W
 local NAMES = { "r", "w", "rw" }
@@ -755,7 +756,7 @@ local function sendtoflags(s, _, to, a3, a4)
   return a4
 end
 local WAITING = {
-  recv = { R, 2 }, recvfrom = { R, 2 }, recvmsg = { R, 3 },
+  recv = { R, 2 }, recvfrom = { R, 2 },
   recvfds = { R, 3 }, recvmmsg = { R, 3 }, accept = { R },
   send = { W, 2 }, sendto = { W, sendtoflags }, sendmsg = { W, 3 },
   sendfds = { W, 3 }, sendmmsg = { W, 3 },
@@ -874,6 +875,36 @@ local function waitall(flags)
          and not flags:find("peek", 1, true)
 end
 
+-- "waitall" on a stream: after a short read d, read on until n bytes
+-- came, the end of the stream, an error or the deadline; what came is
+-- the result, as the plain call gives it.
+local function rest(self, d, n, flags)
+  local s = self.sock
+  if not waitall(flags) or s:type() ~= "stream" then return d end
+  local parts, got, dl = { d }, #d, deadline(self)
+  while got < n do
+    local more = s_recv(s, n - got, flags)
+    if more == "" then break end
+    if more then
+      parts[#parts + 1], got = more, got + #more
+    elseif not waitio(s, R, dl) then
+      break
+    end
+  end
+  return table.concat(parts)
+end
+
+function WM:recvmsg(n, ancsize, flags)
+  local nowait = self.timeout == 0 or dontwait(flags)
+  local k, d, anc, fl, e4, e5 = count(retry(self, R, nowait, s_recvmsg, n,
+                                            ancsize, flags))
+  if flags and d and not nowait and math.type(n) == "integer" and #d < n
+     and d ~= "" then
+    d = rest(self, d, n, flags)
+  end
+  return upto(k, d, anc, fl, e4, e5)
+end
+
 -- When the last recv got less than it asked for, the socket was drained:
 -- in a task, the next recv waits for readiness before trying, which
 -- saves the system call that would only say EAGAIN (the poller is level
@@ -897,19 +928,8 @@ function WM:recv(n, flags)
   if not d and err == EAGAIN and not nowait then
     d, msg, err = retry(self, R, nowait, s_recv, n, flags)
   end
-  if flags and d and not nowait and #d < n and d ~= "" and waitall(flags)
-     and s:type() == "stream" then
-    local parts, got, dl = { d }, #d, deadline(self)
-    while got < n do
-      local more = s_recv(s, n - got, flags)
-      if more == "" then break end
-      if more then
-        parts[#parts + 1], got = more, got + #more
-      elseif not waitio(s, R, dl) then
-        break
-      end
-    end
-    d = table.concat(parts)
+  if flags and d and not nowait and #d < n and d ~= "" then
+    d = rest(self, d, n, flags)
   end
   if d then
     self.drained = #d < n
