@@ -16,8 +16,12 @@ local function child(code, limit)
   local f = assert(io.open(path, "w"))
   f:write(code)
   f:close()
-  local p = assert(io.popen(("env -u LD_PRELOAD %s timeout %d lua5.4 %s 2>&1")
-    :format(LUA_ENV, limit or 10, path)))
+  -- Under make test-asan the Lua child keeps the preloaded ASan runtime
+  -- (it loads the ASan build); timeout itself runs without it.
+  local pre = os.getenv("LD_PRELOAD")
+  local p = assert(io.popen(("env -u LD_PRELOAD %s timeout %d %s lua5.4 %s 2>&1")
+    :format(LUA_ENV, limit or 10,
+            pre and ("env LD_PRELOAD='" .. pre .. "'") or "", path)))
   local out = p:read("a")
   local ok = p:close()
   os.remove(path)
