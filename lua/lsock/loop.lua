@@ -230,10 +230,11 @@ end
 local function register(obj, dir, co)
   local rec = recs[obj]
   if not rec then
+    recadds = recadds + 1
+    if recadds >= sweepat then sweeprecs() end   -- before: not this one
     rec = { obj = obj, want = 0 }
     recs[obj] = rec
-    nrecs, recadds = nrecs + 1, recadds + 1
-    if recadds >= sweepat then sweeprecs() end
+    nrecs = nrecs + 1
   end
   if dir == R then
     if rec.rco and rec.rco ~= co then
@@ -394,10 +395,12 @@ local function renewpoller()
   poller = assert(core.poller())
   old:close()   -- only the child's descriptor: the parent's stays intact
   for obj, rec in pairs(recs) do
-    if rec.want ~= 0 and (isclosed(obj)
-                          or not poller:add(obj, NAMES[rec.want], rec)) then
-      rec.want = 0
-      forget(obj, true)
+    if rec.want ~= 0 then
+      local ok, added = pcall(poller.add, poller, obj, NAMES[rec.want], rec)
+      if not (ok and added) then
+        rec.want = 0
+        forget(obj, true)
+      end
     end
   end
 end
