@@ -470,4 +470,52 @@ describe("issue 14", function()
     assert.equal(E.ETIMEDOUT, res[3])
     assert.is_true(ticks >= 5, "ticks: " .. ticks)
   end)
+  for _, mode in ipairs { "select", "fork" } do
+    it("issue 14: server:run() inside a task serves in the loop (" .. mode .. " mode)",
+       function()
+      local srv = assert(lsock.server.tcp {
+        host = "127.0.0.1", port = 0, mode = mode, interval = 0.02,
+        handler = function(c)
+          local d = c:recv(100)
+          if d and d ~= "" then c:sendall(d:upper()) end
+          return false
+        end,
+      })
+      local ticks, reply, served = 0, nil, false
+      loop.spawn(function() srv:run() served = true end)
+      loop.spawn(function()
+        while not served do loop.sleep(0.02) ticks = ticks + 1 end
+      end)
+      loop.spawn(function()
+        local c = loop.wrap(assert(lsock.tcp.connect("127.0.0.1", srv.addr.port)))
+        c:settimeout(5)
+        loop.sleep(0.05)
+        c:send("hello")
+        reply = c:recv(5, "waitall")
+        c:close()
+        srv:close()
+      end)
+      run(15, function() return served end)
+      assert.equal("HELLO", reply)
+      assert.is_true(ticks >= 2, "ticks: " .. ticks)
+    end)
+  end
+
+  it("issue 14: a UDP server's run() inside a task serves in the loop", function()
+    local srv = assert(lsock.server.udp {
+      host = "127.0.0.1", port = 0, interval = 0.02, handler = string.upper,
+    })
+    local reply, served = nil, false
+    loop.spawn(function() srv:run() served = true end)
+    loop.spawn(function()
+      local u = loop.wrap(assert(lsock.socket("inet", "dgram")))
+      u:settimeout(5)
+      assert(u:sendto("ping", srv.addr))
+      reply = u:recvfrom(100)
+      u:close()
+      srv:close()
+    end)
+    run(10, function() return served end)
+    assert.equal("PING", reply)
+  end)
 end)
