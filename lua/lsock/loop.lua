@@ -603,7 +603,10 @@ local function round(timeout)
     end
     -- Nobody waits for what was reported: stop asking, or epoll (level
     -- triggered) would report it again at once.
-    if recs[obj] == rec then trim(obj, rec) end
+    if recs[obj] == rec
+       and ((rec.rco and R or 0) | (rec.wco and W or 0)) ~= rec.want then
+      trim(obj, rec)
+    end
   end
   return n
 end
@@ -916,11 +919,12 @@ end
 -- end of the stream, an error or the deadline is the result.
 function WM:recv(n, flags)
   local s = self.sock
-  local nowait = self.timeout == 0 or dontwait(flags)
+  local t = self.timeout
+  local nowait = t == 0 or flags ~= nil and dontwait(flags)
   if self.drained and not nowait then
     local co = intask()
     if co then
-      local ok, msg, err = taskwait(s, R, deadline(self), co)
+      local ok, msg, err = taskwait(s, R, t and now() + t, co)
       if not ok then
         self.drained = false
         return nil, msg, err
