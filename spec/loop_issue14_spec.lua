@@ -338,6 +338,18 @@ describe("issue 14", function()
     assert.matches("bad argument #1 to 'sleep'", errors[1])
   end)
 
+  it("issue 14: with the loop loaded, close/detach misuse still names the caller", function()
+    local s = assert(lsock.socket("inet", "stream"))
+    s:close()
+    local ok, err = pcall(function() s:detach() end)
+    assert.is_false(ok)
+    assert.matches("^spec/loop_issue14_spec.lua:%d+: calling 'detach' on bad self", err)
+    ok, err = pcall(function() s.close({}) end)
+    assert.is_false(ok)
+    assert.matches("^spec/loop_issue14_spec.lua:%d+: bad argument #1 to 'close'", err)
+    assert.is_true(s:close())
+  end)
+
   it("issue 14: after loop.wait(stream) and closing it, its descriptor number can be reused",
      function()
     local a, b = lsock.socketpair()

@@ -416,12 +416,27 @@ if package.loaded.lsock then package.loaded.lsock.fork = fork end
 
 -- socket:close() and socket:detach(), interposed: a socket the loop
 -- watches is unregistered first, and its waiters are woken with EBADF.
+-- Misuse raises here, at the caller, as the C methods do (a C function
+-- called from this Lua function would name this file as the place).
+local function selfcheck(s, name, open)
+  if getmetatable(s) ~= SOCKMT then
+    local mt = getmetatable(s)
+    local tn = type(mt) == "table" and type(mt.__name) == "string"
+               and mt.__name or type(s)
+    error(("bad argument #1 to '%s' (lsock.socket expected, got %s)")
+          :format(name, tn), 3)
+  end
+  if open and not isopen(s) then
+    error(("calling '%s' on bad self (attempt to use a closed socket)")
+          :format(name), 3)
+  end
+end
 smeth.close = function(s, ...)
-  if recs[s] then forget(s, true) end
+  if recs[s] then forget(s, true) else selfcheck(s, "close") end
   return s_close(s, ...)
 end
 smeth.detach = function(s, ...)
-  if recs[s] then forget(s, true) end
+  if recs[s] then forget(s, true) else selfcheck(s, "detach", true) end
   return s_detach(s, ...)
 end
 
