@@ -336,6 +336,15 @@ describe("issue 14", function()
     assert.is_true(other)
     assert.equal(1, #errors)
     assert.matches("bad argument #1 to 'sleep'", errors[1])
+    -- loop.wait's timeout likewise.
+    local a, b = lsock.socketpair()
+    finally(function() a:close() b:close() end)
+    other = false
+    loop.spawn(function() loop.wait(a, "r", 0 / 0) end)
+    loop.spawn(function() loop.sleep(0.05) other = true end)
+    run(5, function() return other end)
+    assert.equal(2, #errors)
+    assert.matches("bad argument #3 to 'wait'", errors[2])
   end)
 
   it("issue 14: with the loop loaded, close/detach misuse still names the caller", function()

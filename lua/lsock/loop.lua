@@ -465,6 +465,9 @@ function M.wait(obj, events, timeout)
   local dir = events == "r" and R or events == "w" and W
   if not dir then error("bad argument #2 to 'wait' (\"r\" or \"w\" expected)", 2) end
   checktype(timeout, "number|nil", 3, "wait")
+  if timeout ~= timeout then
+    error("bad argument #3 to 'wait' (timeout must not be NaN)", 2)
+  end
   -- A stream's buffered bytes are ready now: its socket will not say so.
   if dir == R and getmetatable(obj) and obj.dirty and obj:dirty() then
     return true
