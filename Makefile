@@ -95,13 +95,16 @@ FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
             ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
             LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
+# Then the loop chaos run (bench/fuzz/loop_chaos.lua), CHAOS_SEEDS seeds.
+CHAOS_SEEDS ?= 500
 fuzz: deps build-asan/lsock/core.so
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
 	  $(FUZZ_ENV) $(LUA) bench/fuzz/options.lua && \
-	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED)'
+	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED) && \
+	  $(FUZZ_ENV) $(LUA) bench/fuzz/loop_chaos.lua $(CHAOS_SEEDS) $(FUZZ_SEED)'
 
 fuzz-short:
-	@$(MAKE) --no-print-directory fuzz FUZZ_CALLS=30000 FUZZ_SEED=9
+	@$(MAKE) --no-print-directory fuzz FUZZ_CALLS=30000 FUZZ_SEED=9 CHAOS_SEEDS=50
 
 # libFuzzer over the pure C parsers (fuzz/parsers.c), built with clang
 # and ASan+UBSan, in a private network namespace; FUZZ_C_TIME seconds.

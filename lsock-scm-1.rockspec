@@ -47,6 +47,7 @@ build = {
     ["lsock.help"] = "lua/lsock/help.lua",
     ["lsock.docindex"] = "lua/lsock/docindex.lua",
     ["lsock.loop"] = "lua/lsock/loop.lua",
+    ["lsock.waitfor"] = "lua/lsock/waitfor.lua",
     ["lsock.server"] = "lua/lsock/server.lua",
   },
 }

@@ -113,6 +113,38 @@ static void *grow(lua_State *L, void *p, int *cap, int need, size_t size) {
   return q;
 }
 
+/* obj -> what its fileno (or getfd) method returns; nothing without one. */
+static int callfileno(lua_State *L) {
+  if (lua_type(L, 1) == LUA_TTABLE || lua_type(L, 1) == LUA_TUSERDATA) {
+    if (lua_getfield(L, 1, "fileno") != LUA_TNIL
+        || (lua_pop(L, 1), lua_getfield(L, 1, "getfd")) != LUA_TNIL) {
+      lua_pushvalue(L, 1);
+      lua_call(L, 1, 1);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The descriptor an object with a fileno method gives now: -2 when it
+** has no such method, -1 when the method raises or gives no descriptor
+** (a closed lsock.stream raises): such an object counts as closed. */
+static int objfd(lua_State *L, int idx) {
+  int isnum, top = lua_gettop(L);
+  lua_Integer n;
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, callfileno);
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, LUA_MULTRET, 0) != LUA_OK) {
+    lua_settop(L, top);
+    return -1;
+  }
+  if (lua_gettop(L) == top) return -2;
+  n = lua_tointegerx(L, -1, &isnum);
+  lua_settop(L, top);
+  return (!isnum || n < 0 || n > INT_MAX) ? -1 : (int)n;
+}
+
 /* Is the object at idx, registered as fd of 'kind', closed since? */
 static int isstale(lua_State *L, int idx, int fd, int kind) {
   if (kind == LSOCK_KIND_SOCK) {
@@ -123,6 +155,7 @@ static int isstale(lua_State *L, int idx, int fd, int kind) {
     luaL_Stream *f = (luaL_Stream *)lua_touserdata(L, idx);
     return f == NULL || f->closef == NULL || fileno(f->f) != fd;
   }
+  if (kind == LSOCK_KIND_OBJ) return objfd(L, idx) != fd;
   return 0;
 }
 
@@ -449,7 +482,8 @@ static int isclosed(lua_State *L, int idx) {
   const luaL_Stream *f;
   if (s) return s->fd < 0;
   f = (const luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE);
-  return f && f->closef == NULL;
+  if (f) return f->closef == NULL;
+  return objfd(L, idx) == -1;
 }
 
 /* add/modify: the object at 2, events at 3, data at 4. */

@@ -12,8 +12,9 @@ local checktype = require("lsock.util").checktype
 
 local M = {}
 
+local wait = require "lsock.waitfor"
+
 local EAGAIN = core.errno.EAGAIN
-local EINPROGRESS = core.errno.EINPROGRESS
 local ETIMEDOUT = core.errno.ETIMEDOUT
 local EBADF = core.errno.EBADF
 local now = core.monotime
@@ -24,11 +25,12 @@ local traceback = debug.traceback
 
 -- The socket methods, called directly on the underlying socket.
 local smeth = core.socketmethods
-local s_recv, s_send, s_sendall = smeth.recv, smeth.send, smeth.sendall
-local s_recvfrom, s_sendto = smeth.recvfrom, smeth.sendto
+local s_recv, s_sendall = smeth.recv, smeth.sendall
 local s_accept, s_connect, s_fileno = smeth.accept, smeth.connect, smeth.fileno
+local s_close, s_detach, s_sendfile = smeth.close, smeth.detach, smeth.sendfile
+local s_recvmsg = smeth.recvmsg
 
-local R, W = 1, 2
+local R, W = wait.R, wait.W
 local NAMES = { "r", "w", "rw" }
 local EVR = { r = true, rw = true, h = true, rh = true, wh = true, rwh = true }
 local EVW = { w = true, rw = true, h = true, rh = true, wh = true, rwh = true }
@@ -39,7 +41,12 @@ local WAIT = {}
 
 local poller          -- created on first use
 local ntasks = 0      -- tasks alive
-local tasks = setmetatable({}, { __mode = "k" })  -- the tasks alive
+-- The tasks alive -> their state: {co, w = the record of the I/O wait it
+-- is in (or the array of records of a wait on several objects)}.  The
+-- waiter sets and clears w; whoever ends the task (cancel,
+-- coroutine.close, its end) takes its registrations.  (A plain table per
+-- task: a weak table written at every wait would cost the collector.)
+local tasks = setmetatable({}, { __mode = "k" })
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
 local current          -- the task the loop is running now
@@ -47,8 +54,9 @@ local current          -- the task the loop is running now
 -- Per waited-on object: {obj=, want=, rco=, wco=}; want is what the
 -- poller has, rco/wco the tasks waiting to read/write.  Strong keys (a
 -- weak table costs the collector a pass over it at every cycle): entries
--- go when a wrapper closes or the poller stops watching, and sweeprecs
--- drops those of sockets closed behind the loop's back.
+-- go when a socket or wrapper closes (the loop interposes socket:close)
+-- or the poller stops watching, and sweeprecs drops those of objects
+-- closed another way.
 local recs = {}
 local nrecs, recadds, sweepat = 0, 0, 64
 
@@ -60,7 +68,6 @@ local qco, qval, qhead, qtail = {}, {}, 1, 0
 local hdl, hco, hn = {}, {}, 0
 local tdl = setmetatable({}, { __mode = "k" })
 local theap = setmetatable({}, { __mode = "k" })  -- earliest entry per task
-local waitrec = setmetatable({}, { __mode = "k" }) -- task -> rec, dir
 
 -- Sockets whose wrapper was collected: unregistered at the next round.
 local forgetq = {}
@@ -158,6 +165,7 @@ local function isclosed(obj)
 end
 
 local function droprec(obj)
+  if recs[obj] == nil then return end   -- a sweep took it already
   recs[obj] = nil
   nrecs = nrecs - 1
 end
@@ -172,21 +180,41 @@ local function sweeprecs()
   sweepat = nrecs > 64 and nrecs or 64
 end
 
-local function wakeclosed(co)
-  tdl[co], waitrec[co] = nil, nil
-  enqueue(co, nil)
+-- Asks the poller for what the waiters of obj still need (nothing:
+-- forget obj).
+local function trim(obj, rec)
+  local need = (rec.rco and R or 0) | (rec.wco and W or 0)
+  if need ~= rec.want then
+    if need == 0 then
+      poller:remove(obj)
+      droprec(obj)
+    else
+      poller:modify(obj, NAMES[need])
+    end
+    rec.want = need
+  end
 end
 
--- Unregister the socket s; with 'wake', its waiters are woken and told
--- it was closed, without it, a socket somebody waits on stays.
-local function forget(s, wake)
-  local rec = recs[s]
+-- Unregister obj; with 'wake', its waiters are woken and told it was
+-- closed (EBADF), without it, an object somebody waits on stays.
+local function forget(obj, wake)
+  local rec = recs[obj]
   if not rec or (not wake and (rec.rco or rec.wco)) then return end
-  droprec(s)
-  if rec.want ~= 0 then poller:remove(s) end
-  if rec.rco then wakeclosed(rec.rco) end
-  if rec.wco then wakeclosed(rec.wco) end
+  droprec(obj)
+  if rec.want ~= 0 then poller:remove(obj) end
+  local r, w = rec.rco, rec.wco
   rec.rco, rec.wco, rec.want = nil, nil, 0
+  if r then tdl[r] = nil; enqueue(r, nil) end
+  if w and w ~= r then tdl[w] = nil; enqueue(w, nil) end
+end
+
+-- Waiters of objects closed behind the loop's back (a <close> variable,
+-- a raw close of the descriptor): woken with EBADF.  Asked when the
+-- poller is idle, so it costs the busy loop nothing.
+local function sweepwaiters()
+  for obj, rec in pairs(recs) do
+    if (rec.rco or rec.wco) and isclosed(obj) then forget(obj, true) end
+  end
 end
 
 -- The calling task, or nil (the main program, or a coroutine of its own
@@ -196,40 +224,42 @@ local function intask()
   return co == current and co or nil
 end
 
--- Wait until obj is ready for dir (R or W) or the deadline (nil: none);
--- co is the calling task if the caller knows it.  Returns true, or nil,
--- msg, errno (timeout, or the socket was closed).
-local function waitio(obj, dir, deadline, co)
-  co = co or intask()
-  if not co then
-    -- Outside the loop: block this process, as the plain call would.
-    local left = deadline and deadline - now()
-    if left and left <= 0 then return nil, "timeout", ETIMEDOUT end
-    local r, w, err = core.select(dir == R and { obj } or nil,
-      dir == W and { obj } or nil, left)
-    if not r then return nil, w, err end
-    if #r + #w == 0 then return nil, "timeout", ETIMEDOUT end
-    return true
-  end
+-- Register task co as the reader (dir R) or writer (W) of obj: its
+-- record, true for an object the poller refuses because it is always
+-- ready (a regular file), or nil, msg, errno.
+local function register(obj, dir, co)
   local rec = recs[obj]
   if not rec then
+    recadds = recadds + 1
+    if recadds >= sweepat then sweeprecs() end   -- before: not this one
     rec = { obj = obj, want = 0 }
     recs[obj] = rec
-    nrecs, recadds = nrecs + 1, recadds + 1
-    if recadds >= sweepat then sweeprecs() end
+    nrecs = nrecs + 1
   end
   if dir == R then
-    if rec.rco then error("another task is already reading from this socket", 3) end
+    if rec.rco and rec.rco ~= co then
+      error("another task is already reading from this socket", 0)
+    end
     rec.rco = co
   else
-    if rec.wco then error("another task is already writing to this socket", 3) end
+    if rec.wco and rec.wco ~= co then
+      error("another task is already writing to this socket", 0)
+    end
     rec.wco = co
   end
   local want = rec.want | dir
   if want ~= rec.want then
     local ok, msg, err
     if rec.want == 0 then
-      ok, msg, err = getpoller():add(obj, NAMES[want], rec)
+      -- add raises for a closed object: then the record must go too.
+      local p = getpoller()
+      local fine
+      fine, ok, msg, err = pcall(p.add, p, obj, NAMES[want], rec)
+      if not fine then
+        if dir == R then rec.rco = nil else rec.wco = nil end
+        droprec(obj)
+        error(ok, 0)
+      end
     else
       ok, msg, err = poller:modify(obj, NAMES[want])
     end
@@ -242,21 +272,186 @@ local function waitio(obj, dir, deadline, co)
     end
     rec.want = want
   end
-  -- (The timer's bookkeeping only for timed waits: most waits have none.)
-  if deadline then
-    settimer(co, deadline)
-    waitrec[co] = rec
-  end
+  return rec
+end
+
+local function unregister(rec, co)
+  if rec.rco == co then rec.rco = nil end
+  if rec.wco == co then rec.wco = nil end
+end
+
+-- The task co waits (yields) for what it registered; the result of the
+-- wait: the object that woke it, false on timeout, nil when closed.
+local function park(co, w, deadline)
+  local t = tasks[co]
+  t.w = w
+  if deadline then settimer(co, deadline) end
   nwaiting = nwaiting + 1
   local v = yield(WAIT)
   nwaiting = nwaiting - 1
-  if deadline then
-    waitrec[co] = nil
-    tdl[co] = nil
-  end
-  if v then return true end
+  t.w = nil
+  if deadline then tdl[co] = nil end
+  return v
+end
+
+local function result(v)
+  if v then return v end
   if v == false then return nil, "timeout", ETIMEDOUT end
   return nil, core.strerror(EBADF), EBADF
+end
+
+-- Wait, in task co, until obj is ready for dir (R or W) or the deadline
+-- (nil: none).  Returns true, or nil, msg, errno (timeout, or closed).
+local function taskwait(obj, dir, deadline, co)
+  local rec = recs[obj]
+  -- The hot path (registered for dir already, nobody else waiting) is
+  -- inlined; register handles the rest.
+  if rec and rec.want & dir ~= 0 and dir == R and not rec.rco then
+    rec.rco = co
+  elseif rec and rec.want & dir ~= 0 and dir == W and not rec.wco then
+    rec.wco = co
+  else
+    local msg, err
+    rec, msg, err = register(obj, dir, co)
+    if rec == true then return true end
+    if not rec then return nil, msg, err end
+  end
+  local t = tasks[co]
+  t.w = rec
+  if deadline then settimer(co, deadline) end
+  nwaiting = nwaiting + 1
+  local v = yield(WAIT)
+  nwaiting = nwaiting - 1
+  t.w = nil
+  if deadline then tdl[co] = nil end
+  if rec.rco == co then rec.rco = nil end
+  if rec.wco == co then rec.wco = nil end
+  if v then return true end
+  return result(v)
+end
+
+-- The same for several objects: the one that became ready first.
+local function taskwaitany(objs, dir, deadline, co)
+  local list = {}
+  for i = 1, #objs do
+    local ok, rec, msg, err = pcall(register, objs[i], dir, co)
+    if not ok or not rec then
+      for j = 1, #list do unregister(list[j], co) end
+      if not ok then error(rec, 0) end
+      return nil, msg, err
+    end
+    if rec == true then
+      for j = 1, #list do unregister(list[j], co) end
+      return objs[i]
+    end
+    list[#list + 1] = rec
+  end
+  local v = park(co, list, deadline)
+  for j = 1, #list do unregister(list[j], co) end
+  return result(v)
+end
+
+wait.install(intask, taskwait, taskwaitany)
+
+-- Wait until obj is ready for dir or the deadline, in whatever way the
+-- caller can: inside a task by yielding, outside by blocking.
+local function waitio(obj, dir, deadline)
+  local co = intask()
+  if co then return taskwait(obj, dir, deadline, co) end
+  return wait.ready(obj, dir, deadline)
+end
+
+-- A task ends (returns, raises, is cancelled or closed with
+-- coroutine.close): the loop forgets it at once, its timer and its
+-- registrations with it.
+local function finish(co)
+  local t = tasks[co]
+  if not t then return end
+  tasks[co] = nil
+  ntasks = ntasks - 1
+  tdl[co] = nil
+  local w = t.w
+  if w then
+    t.w = nil
+    nwaiting = nwaiting - 1
+    if w.obj then w = { w } end
+    for i = 1, #w do
+      local rec = w[i]
+      unregister(rec, co)
+      if recs[rec.obj] == rec then trim(rec.obj, rec) end
+    end
+  end
+end
+
+-- Closed with the task, whichever way it ends (to-be-closed variables
+-- are closed by coroutine.close too).
+local GUARD = { __close = function(t) finish(t[1]) end }
+
+-- A forked child shares the parent's epoll instance: what it registers
+-- or removes there would change the parent's.  The child gets a poller
+-- of its own, with the same registrations.
+local function renewpoller()
+  local old = poller
+  poller = assert(core.poller())
+  old:close()   -- only the child's descriptor: the parent's stays intact
+  for obj, rec in pairs(recs) do
+    if rec.want ~= 0 then
+      local ok, added = pcall(poller.add, poller, obj, NAMES[rec.want], rec)
+      if not (ok and added) then
+        rec.want = 0
+        forget(obj, true)
+      end
+    end
+  end
+end
+
+local c_fork = core.fork
+local function fork(...)
+  local pid, msg, err = c_fork(...)
+  if pid == 0 and poller then renewpoller() end
+  return pid, msg, err
+end
+core.fork = fork
+if package.loaded.lsock then package.loaded.lsock.fork = fork end
+
+-- socket:close() and socket:detach(), interposed: a socket the loop
+-- watches is unregistered first, and its waiters are woken with EBADF.
+-- Misuse raises here, at the caller, as the C methods do (a C function
+-- called from this Lua function would name this file as the place).
+local function selfcheck(s, name, open)
+  if getmetatable(s) ~= SOCKMT then
+    local mt = getmetatable(s)
+    local tn = type(mt) == "table" and type(mt.__name) == "string"
+               and mt.__name or type(s)
+    error(("bad argument #1 to '%s' (lsock.socket expected, got %s)")
+          :format(name, tn), 3)
+  end
+  if open and not isopen(s) then
+    error(("calling '%s' on bad self (attempt to use a closed socket)")
+          :format(name), 3)
+  end
+end
+smeth.close = function(s, ...)
+  if recs[s] then forget(s, true) else selfcheck(s, "close") end
+  return s_close(s, ...)
+end
+smeth.detach = function(s, ...)
+  if recs[s] then forget(s, true) else selfcheck(s, "detach", true) end
+  return s_detach(s, ...)
+end
+
+-- The object loop.wait and the wrappers register: a wrapped socket's own
+-- socket (so that both share one registration), a stream's socket.
+local function target(obj)
+  local mt = getmetatable(obj)
+  local name = type(mt) == "table" and mt.__name
+  if name == "lsock.stream" then
+    obj = obj:socket()
+    mt = getmetatable(obj)
+    name = type(mt) == "table" and mt.__name
+  end
+  if name == "lsock.loop.socket" then obj = obj.sock end
+  return obj
 end
 
 --- Wait, inside a task, until `obj` (anything `lsock.select` accepts) is
@@ -269,11 +464,15 @@ end
 function M.wait(obj, events, timeout)
   local dir = events == "r" and R or events == "w" and W
   if not dir then error("bad argument #2 to 'wait' (\"r\" or \"w\" expected)", 2) end
-  -- A wrapped socket waits as its methods do: on the socket itself, so
-  -- that both share one registration.
-  local mt = getmetatable(obj)
-  if mt and mt.__name == "lsock.loop.socket" then obj = obj.sock end
-  return waitio(obj, dir, timeout and timeout >= 0 and now() + timeout or nil)
+  checktype(timeout, "number|nil", 3, "wait")
+  if timeout ~= timeout then
+    error("bad argument #3 to 'wait' (timeout must not be NaN)", 2)
+  end
+  -- A stream's buffered bytes are ready now: its socket will not say so.
+  if dir == R and getmetatable(obj) and obj.dirty and obj:dirty() then
+    return true
+  end
+  return waitio(target(obj), dir, wait.deadline(timeout))
 end
 
 --- Pause the calling task for `seconds` (the process, outside a task).
@@ -284,6 +483,9 @@ function M.sleep(seconds)
   checktype(seconds, "number", 1, "sleep")
   local co = intask()
   if not co then return core.sleep(seconds) end
+  if seconds ~= seconds then
+    error("bad argument #1 to 'sleep' (seconds must not be NaN)", 2)
+  end
   if seconds <= 0 then
     enqueue(co, true)
   else
@@ -303,15 +505,16 @@ end
 function M.spawn(fn, ...)
   checktype(fn, "function", 1, "spawn")
   local args, n = { ... }, select("#", ...)
-  local co
+  local co, state
   co = create(function()
+    local guard <close> = state -- luacheck: ignore guard
     local ok, err = xpcall(fn, traceback, table.unpack(args, 1, n))
-    tasks[co] = nil
-    ntasks = ntasks - 1
+    finish(co)
     if not ok then M.onerror(err, co) end
   end)
   ntasks = ntasks + 1
-  tasks[co] = true
+  state = setmetatable({ co }, GUARD)
+  tasks[co] = state
   enqueue(co, true)
   return co
 end
@@ -336,21 +539,6 @@ function M.wakeup(co, v)
   enqueue(co, v)
 end
 
--- Asks the poller for what the waiters of obj still need (nothing:
--- forget obj).
-local function trim(p, obj, rec)
-  local need = (rec.rco and R or 0) | (rec.wco and W or 0)
-  if need ~= rec.want then
-    if need == 0 then
-      p:remove(obj)
-      droprec(obj)
-    else
-      p:modify(obj, NAMES[need])
-    end
-    rec.want = need
-  end
-end
-
 --- End a task that is not running: it is never resumed again, the
 -- to-be-closed variables of its pending calls are closed
 -- (`coroutine.close`) and the loop forgets its timer and its waits.
@@ -362,22 +550,19 @@ end
 function M.cancel(co)
   checktype(co, "thread", 1, "cancel")
   if status(co) ~= "suspended" or not tasks[co] then return false end
-  tasks[co] = nil
-  -- Suspended in waitio: it counts as waiting until it runs again.
-  local info = debug.getinfo(co, 1, "f")
-  if info and info.func == waitio then nwaiting = nwaiting - 1 end
-  tdl[co], waitrec[co] = nil, nil
-  for obj, rec in pairs(recs) do
-    if rec.rco == co or rec.wco == co then
-      if rec.rco == co then rec.rco = nil end
-      if rec.wco == co then rec.wco = nil end
-      trim(poller, obj, rec)
-    end
-  end
-  ntasks = ntasks - 1
+  finish(co)
   local ok, err = coroutine.close(co)
   if not ok then M.onerror(traceback(tostring(err)), co) end
   return true
+end
+
+--- What the loop holds now: tasks alive, tasks waiting for I/O, objects
+-- registered with its poller and timers pending (heap entries, some of
+-- them stale).  For tests and monitoring.
+-- @treturn table `{tasks=, waiting=, registered=, timers=}`
+-- @usage assert(loop.stats().tasks == 0)
+function M.stats()
+  return { tasks = ntasks, waiting = nwaiting, registered = nrecs, timers = hn }
 end
 
 --- Whether the caller is a task of the loop.
@@ -402,14 +587,9 @@ local function timers()
     if want then
       if want <= t then
         tdl[co] = nil
-        local rec = waitrec[co]
-        if rec then
-          if rec.rco == co then rec.rco = nil end
-          if rec.wco == co then rec.wco = nil end
-          resumetask(co, false)
-        else
-          resumetask(co, true)  -- a sleep is over
-        end
+        -- false: an I/O wait timed out; true: a sleep is over.
+        local st = tasks[co]
+        resumetask(co, not (st and st.w))
       elseif not theap[co] or theap[co] > want then
         hpush(want, co)
         theap[co] = want
@@ -418,29 +598,54 @@ local function timers()
   end
 end
 
+-- One wait of the poller and the tasks it wakes; returns the events seen.
 local function round(timeout)
   local p = getpoller()
   local iter, state = p:wait(timeout)
   if not iter then error("lsock.loop: poller failed: " .. tostring(state)) end
+  local n = 0
   for obj, ev, rec in iter, state do
+    n = n + 1
     local co = rec.rco
     if co and EVR[ev] then
       rec.rco = nil
       current = co                      -- resumetask, inlined: the hot path
-      local ok, tag = resume(co, true)
+      local ok, tag = resume(co, obj)
       current = nil
       if tag ~= WAIT then aftertask(co, ok, tag) end
     end
     co = rec.wco
     if co and EVW[ev] then
       rec.wco = nil
-      resumetask(co, true)
+      resumetask(co, obj)
     end
     -- Nobody waits for what was reported: stop asking, or epoll (level
     -- triggered) would report it again at once.
-    if recs[obj] == rec then trim(p, obj, rec) end
+    if recs[obj] == rec
+       and ((rec.rco and R or 0) | (rec.wco and W or 0)) ~= rec.want then
+      trim(obj, rec)
+    end
   end
+  return n
 end
+
+-- An error a task gave loop.raise: run() raises it after the round.
+local failure
+
+--- Make the running `loop.run()` raise `err` (after the current round),
+-- for an error that must end the loop rather than only be reported to
+-- `loop.onerror` (a server's raising `stop` function, for one).
+-- @param err the error value
+-- @treturn nil
+-- @usage loop.raise("config reload failed")
+function M.raise(err)
+  if err == nil then error("bad argument #1 to 'raise' (value expected)", 2) end
+  failure = err
+end
+
+-- until_fn is asked at least this often, even when no event comes.
+local ASK = 0.1
+local sweptat = 0
 
 local function mainloop(until_fn)
   while true do
@@ -450,7 +655,13 @@ local function mainloop(until_fn)
       local co, v = qco[qhead], qval[qhead]
       qco[qhead], qval[qhead] = nil, nil
       qhead = qhead + 1
-      if status(co) == "suspended" then resumetask(co, v) end
+      if tasks[co] then
+        if status(co) == "suspended" then
+          resumetask(co, v)
+        elseif status(co) == "dead" then
+          finish(co)   -- closed before it ever ran: no guard to tell
+        end
+      end
     end
     if #forgetq > 0 then
       local q = forgetq
@@ -459,8 +670,18 @@ local function mainloop(until_fn)
         if isopen(q[i]) then forget(q[i], false) end
       end
     end
+    if failure ~= nil then
+      local err = failure
+      failure = nil
+      error(err, 0)
+    end
     if until_fn and until_fn() then return end
-    if ntasks == 0 then return end
+    if ntasks == 0 then
+      -- Timers left belong to tasks that are gone: let them go.
+      for i = hn, 1, -1 do hdl[i], hco[i] = nil, nil end
+      hn = 0
+      return
+    end
     local timeout
     if qhead <= qtail then
       timeout = 0
@@ -470,13 +691,23 @@ local function mainloop(until_fn)
     elseif nwaiting == 0 then
       return  -- every task waits for something that cannot happen
     end
-    round(timeout)
+    -- Never block longer than ASK: until_fn is asked, and waiters of
+    -- objects closed behind the loop's back are found, while all wait.
+    if not timeout or timeout > ASK then timeout = ASK end
+    if round(timeout) == 0 and timeout > 0 then
+      local t = now()
+      if t >= sweptat + ASK then
+        sweptat = t
+        sweepwaiters()
+      end
+    end
     if hn > 0 then timers() end
   end
 end
 
 --- Run the tasks until none is left, or until `until_fn()` returns true
--- (checked after every round of events).
+-- (asked after every round, and at least every 0.1 s while every task
+-- waits).
 -- @tparam[opt] function until_fn
 -- @treturn boolean true
 -- @usage loop.spawn(main); loop.run()
@@ -502,28 +733,99 @@ local function deadline(self)
   return t and now() + t or nil
 end
 
--- Every socket method that is not redefined below is passed through.
-local Fwd = setmetatable({}, {
+-- Whether a call's flags (a number or a string of names) say "dontwait":
+-- such a call returns EAGAIN at once, as the plain call does.
+local function dontwait(flags)
+  if math.type(flags) == "integer" then return flags & MSG_DONTWAIT ~= 0 end
+  return type(flags) == "string" and flags:find("dontwait", 1, true) ~= nil
+end
+
+-- A call's results, counted, and given back as many as there were: the
+-- wrapper returns exactly what the plain call returned, without a table.
+local function count(...) return select("#", ...), ... end
+local function upto(n, a, b, c, d, e)
+  if n <= 1 then return a end
+  if n == 2 then return a, b end
+  if n == 3 then return a, b, c end
+  if n == 4 then return a, b, c, d end
+  return a, b, c, d, e
+end
+
+-- The one retry of every waiting method: call f on the underlying
+-- (non-blocking) socket; while it says EAGAIN and the wrapper may wait
+-- (a timeout other than 0, no "dontwait"), wait for dir until the
+-- wrapper's deadline and call again.  First is the result of a try the
+-- caller already made (nil: none).
+local function retry(self, dir, nowait, f, ...)
+  local s = self.sock
+  local n, a, b, c, d, e = count(f(s, ...))
+  if a or c ~= EAGAIN or nowait or self.timeout == 0 then
+    return upto(n, a, b, c, d, e)
+  end
+  local dl = deadline(self)
+  repeat
+    local ok, msg, err = waitio(s, dir, dl)
+    if not ok then return nil, msg, err end
+    n, a, b, c, d, e = count(f(s, ...))
+  until a or c ~= EAGAIN
+  return upto(n, a, b, c, d, e)
+end
+
+-- The waiting methods: direction and where their flags are (an index
+-- into the arguments after self, or a function of them).
+-- sendto's flags come third after a sockaddr or a unix path, fourth
+-- after a host and port.
+local function sendtoflags(s, _, to, a3, a4)
+  if type(to) ~= "string" or s:family() == "unix" then return a3 end
+  return a4
+end
+local WAITING = {
+  recv = { R, 2 }, recvfrom = { R, 2 },
+  recvfds = { R, 3 }, recvmmsg = { R, 3 }, accept = { R },
+  send = { W, 2 }, sendto = { W, sendtoflags }, sendmsg = { W, 3 },
+  sendfds = { W, 3 }, sendmmsg = { W, 3 },
+}
+
+-- Every method not defined below: a waiting one through retry, any other
+-- passed through.
+local Methods = setmetatable({}, {
   __index = function(t, k)
-    if smeth[k] == nil then return nil end
-    local f = function(self, ...)
-      local s = self.sock
-      return s[k](s, ...)
+    local f = smeth[k]
+    if f == nil then return nil end
+    local m
+    local spec = WAITING[k]
+    if not spec then
+      m = function(self, ...) return f(self.sock, ...) end
+    elseif type(spec[2]) == "function" then
+      local where = spec[2]
+      m = function(self, ...)
+        return retry(self, spec[1], dontwait(where(self.sock, ...)), f, ...)
+      end
+    elseif spec[2] then
+      local i, dir = spec[2], spec[1]
+      m = function(self, ...)
+        return retry(self, dir, dontwait((select(i, ...))), f, ...)
+      end
+    else
+      local dir = spec[1]
+      m = function(self, ...) return retry(self, dir, false, f, ...) end
     end
-    t[k] = f
-    return f
+    t[k] = m
+    return m
   end,
 })
-Wrapped.__index = setmetatable({}, { __index = Fwd })
+Wrapped.__index = setmetatable({}, { __index = Methods })
 local WM = Wrapped.__index
 
 local function wrapraw(sock, timeout)
   return setmetatable({ sock = sock, timeout = timeout }, Wrapped)
 end
 
---- A socket whose `accept`, `connect`, `recv`, `send`, `sendall`,
--- `recvfrom` and `sendto` yield to the loop inside a task (and block
--- outside one), honour the socket's timeout (`settimeout` on the wrapper)
+--- A socket whose blocking calls (`accept`, `connect`, `recv`, `send`,
+-- `sendall`, `recvfrom`, `sendto`, `recvmsg`, `sendmsg`, `recvmmsg`,
+-- `sendmmsg`, `recvfds`, `sendfds`, `sendfile`) yield to the loop inside
+-- a task (and block outside one), honour the socket's timeout
+-- (`settimeout` on the wrapper) and its flags ("dontwait", "waitall"),
 -- and return what the plain calls return.  `accept` returns wrapped
 -- sockets.  The underlying socket becomes non-blocking; `unwrap()` gives
 -- it back with its timeout.  Other methods pass through.
@@ -566,15 +868,16 @@ function WM:setblocking(on)
   return self:settimeout(not on and 0 or nil)
 end
 
-function WM:close()
-  local s = self.sock
-  if isopen(s) then forget(s, true) end
-  return s:close()
+-- A duplicate is a plain socket with the wrapper's timeout, as the
+-- plain dup of a socket has the socket's.
+function WM:dup()
+  local d, msg, err = self.sock:dup()
+  if d then d:settimeout(self.timeout) end
+  return d, msg, err
 end
 
-function WM:detach()
-  forget(self.sock, true)
-  return self.sock:detach()
+function WM:close()
+  return self.sock:close()   -- the interposed close: forgets it first
 end
 
 Wrapped.__close = function(self) self:close() end
@@ -587,91 +890,86 @@ end
 Wrapped.__tostring = function(self) return tostring(self.sock) end
 Wrapped.__name = "lsock.loop.socket"
 
--- Whether a call's flags (a number or a string of names) say "dontwait":
--- such a call returns EAGAIN at once, as the plain call does.
-local function dontwait(flags)
-  if math.type(flags) == "integer" then return flags & MSG_DONTWAIT ~= 0 end
-  return type(flags) == "string" and flags:find("dontwait", 1, true) ~= nil
+-- Whether flags ask for a full read ("waitall" without "peek").
+local function waitall(flags)
+  if math.type(flags) == "integer" then
+    return flags & core.MSG_WAITALL ~= 0 and flags & core.MSG_PEEK == 0
+  end
+  return type(flags) == "string" and flags:find("waitall", 1, true) ~= nil
+         and not flags:find("peek", 1, true)
+end
+
+-- "waitall" on a stream: after a short read d, read on until n bytes
+-- came, the end of the stream, an error or the deadline; what came is
+-- the result, as the plain call gives it.
+local function rest(self, d, n, flags)
+  local s = self.sock
+  if not waitall(flags) or s:type() ~= "stream" then return d end
+  local parts, got, dl = { d }, #d, deadline(self)
+  while got < n do
+    local more = s_recv(s, n - got, flags)
+    if more == "" then break end
+    if more then
+      parts[#parts + 1], got = more, got + #more
+    elseif not waitio(s, R, dl) then
+      break
+    end
+  end
+  return table.concat(parts)
+end
+
+function WM:recvmsg(n, ancsize, flags)
+  local nowait = self.timeout == 0 or dontwait(flags)
+  local k, d, anc, fl, e4, e5 = count(retry(self, R, nowait, s_recvmsg, n,
+                                            ancsize, flags))
+  if flags and d and not nowait and math.type(n) == "integer" and #d < n
+     and d ~= "" then
+    d = rest(self, d, n, flags)
+  end
+  return upto(k, d, anc, fl, e4, e5)
 end
 
 -- When the last recv got less than it asked for, the socket was drained:
 -- in a task, the next recv waits for readiness before trying, which
 -- saves the system call that would only say EAGAIN (the poller is level
--- triggered, so data already there is reported at once).
+-- triggered, so data already there is reported at once).  "waitall"
+-- reads until n bytes came, as the plain call does: what came by the
+-- end of the stream, an error or the deadline is the result.
 function WM:recv(n, flags)
   local s = self.sock
-  local d, msg, err, co
-  local nowait = self.timeout == 0 or dontwait(flags)
-  if self.drained and not nowait then co = intask() end
-  if not co then
-    d, msg, err = s_recv(s, n, flags)
-    if d or err ~= EAGAIN or nowait then
-      self.drained = d and #d < n
-      if d then return d end
-      return nil, msg, err
+  local t = self.timeout
+  local nowait = t == 0 or flags ~= nil and dontwait(flags)
+  if self.drained and not nowait then
+    local co = intask()
+    if co then
+      local ok, msg, err = taskwait(s, R, t and now() + t, co)
+      if not ok then
+        self.drained = false
+        return nil, msg, err
+      end
     end
   end
-  local dl = deadline(self)
-  repeat
-    d, msg, err = waitio(s, R, dl, co)
-    if not d then
-      self.drained = false
-      return nil, msg, err
-    end
-    d, msg, err = s_recv(s, n, flags)
-  until d or err ~= EAGAIN
-  self.drained = d and #d < n
-  if d then return d end
-  return nil, msg, err
-end
-
-function WM:recvfrom(n, flags)
-  local s = self.sock
-  local d, a, err = s_recvfrom(s, n, flags)
-  if d then return d, a end
-  if err ~= EAGAIN or self.timeout == 0 or dontwait(flags) then
-    return nil, a, err
+  local d, msg, err = s_recv(s, n, flags)
+  if not d and err == EAGAIN and not nowait then
+    d, msg, err = retry(self, R, nowait, s_recv, n, flags)
   end
-  local dl = deadline(self)
-  repeat
-    d, a, err = waitio(s, R, dl)
-    if not d then return nil, a, err end
-    d, a, err = s_recvfrom(s, n, flags)
-  until d or err ~= EAGAIN
-  if d then return d, a end
-  return nil, a, err
-end
-
-function WM:send(data, flags, i, j)
-  local s = self.sock
-  local n, msg, err = s_send(s, data, flags, i, j)
-  if n then return n end
-  if err ~= EAGAIN or self.timeout == 0 or dontwait(flags) then
-    return nil, msg, err
+  if flags and d and not nowait and #d < n and d ~= "" then
+    d = rest(self, d, n, flags)
   end
-  local dl = deadline(self)
-  repeat
-    n, msg, err = waitio(s, W, dl)
-    if not n then return nil, msg, err end
-    n, msg, err = s_send(s, data, flags, i, j)
-  until n or err ~= EAGAIN
-  if n then return n end
+  if d then
+    self.drained = #d < n
+    return d
+  end
+  self.drained = false
   return nil, msg, err
 end
 
-function WM:sendto(data, ...)
-  local s = self.sock
-  local n, msg, err = s_sendto(s, data, ...)
-  if n then return n end
-  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err end
-  local dl = deadline(self)
-  repeat
-    n, msg, err = waitio(s, W, dl)
-    if not n then return nil, msg, err end
-    n, msg, err = s_sendto(s, data, ...)
-  until n or err ~= EAGAIN
-  if n then return n end
-  return nil, msg, err
+-- The range data:sub(i, j) as start and end indices.
+local function range(len, i, j)
+  i, j = i or 1, j or -1
+  if i < 0 then i = i < -len and 1 or len + i + 1 elseif i == 0 then i = 1 end
+  if j < 0 then j = j < -len and 0 or len + j + 1 elseif j > len then j = len end
+  return i, j
 end
 
 function WM:sendall(data, i, j)
@@ -679,11 +977,9 @@ function WM:sendall(data, i, j)
   local n, msg, err, sent = s_sendall(s, data, i, j)
   if n then return n end
   if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err, sent end
-  -- The range as string.sub reads it, to go on from where send stopped.
-  local len = #data
-  i, j = i or 1, j or -1
-  if i < 0 then i = i < -len and 1 or len + i + 1 elseif i == 0 then i = 1 end
-  if j < 0 then j = j < -len and 0 or len + j + 1 elseif j > len then j = len end
+  -- C took data as a string (or a number, as Lua converts it).
+  data = tostring(data)
+  i, j = range(#data, i, j)
   local total, dl = sent, deadline(self)
   while true do
     local ok
@@ -696,17 +992,26 @@ function WM:sendall(data, i, j)
   end
 end
 
-function WM:accept()
+function WM:sendfile(file, offset, size)
   local s = self.sock
-  local c, a, err = s_accept(s)
-  if not c and err == EAGAIN and self.timeout ~= 0 then
-    local dl = deadline(self)
-    repeat
-      c, a, err = waitio(s, R, dl)
-      if not c then return nil, a, err end
-      c, a, err = s_accept(s)
-    until c or err ~= EAGAIN
+  local n, msg, err, sent = s_sendfile(s, file, offset, size)
+  if n then return n end
+  if err ~= EAGAIN or self.timeout == 0 then return nil, msg, err, sent end
+  local total, dl = sent or 0, deadline(self)
+  while true do
+    local ok
+    ok, msg, err = waitio(s, W, dl)
+    if not ok then return nil, msg, err, total end
+    n, msg, err, sent = s_sendfile(s, file, offset and offset + total,
+                                   size and size - total)
+    if n then return total + n end
+    total = total + (sent or 0)
+    if err ~= EAGAIN then return nil, msg, err, total end
   end
+end
+
+function WM:accept()
+  local c, a, err = retry(self, R, false, s_accept)
   if not c then return nil, a, err end
   -- Accepted sockets are non-blocking already (the listener is) and
   -- inherit the listener's timeout, as plain accept does.
@@ -715,25 +1020,8 @@ end
 
 function WM:connect(...)
   local s = self.sock
-  local ok, msg, err = s_connect(s, ...)
-  if ok or self.timeout == 0 or (err ~= EINPROGRESS and err ~= EAGAIN) then
-    return ok, msg, err
-  end
-  local dl = deadline(self)
-  -- A unix listener with a full backlog says EAGAIN, and poll cannot
-  -- tell when room appears: try again every few milliseconds.
-  while err == EAGAIN do
-    if dl and now() >= dl then return nil, "timeout", ETIMEDOUT end
-    M.sleep(0.005)
-    ok, msg, err = s_connect(s, ...)
-    if ok then return ok end
-    if err ~= EAGAIN and err ~= EINPROGRESS then return ok, msg, err end
-  end
-  ok, msg, err = waitio(s, W, dl)
-  if not ok then return nil, msg, err end
-  err = s:getsockopt("socket", "error")
-  if err == 0 then return true end
-  return nil, core.strerror(err), err
+  if self.timeout == 0 then return s_connect(s, ...) end
+  return wait.connected(s, deadline(self), ...)
 end
 
 return M

@@ -80,13 +80,6 @@ function M.leave(sock, group, interface, source)
   return sock:setsockopt(membership(sock, false, group, interface, source))
 end
 
--- Sets an option, closing the socket if the system refuses.
-local function set(sock, level, name, value)
-  local ok, msg, err = sock:setsockopt(level, name, value)
-  if not ok then sock:close() end
-  return ok, msg, err
-end
-
 local INTERFACE = "string|integer"
 local TIMEOUT = { "number", min = 0 }
 local RECEIVER_OPTS = {
@@ -120,27 +113,20 @@ function M.receiver(group, port, opts)
   if not family then return nil, host, code end
   group = host
   local level = family == "inet6" and "ipv6" or "ip"
-  local sock, msg, err = lsock.socket(family, "dgram")
-  if not sock then return nil, msg, err end
-  local ok
-  if opts.reuseaddr ~= false then
-    ok, msg, err = set(sock, "socket", "reuseaddr", true)
-    if not ok then return nil, msg, err end
-  end
-  if opts.reuseport then
-    ok, msg, err = set(sock, "socket", "reuseport", true)
-    if not ok then return nil, msg, err end
-  end
+  local plan = util.sockopts({}, family, {
+    reuseaddr = opts.reuseaddr ~= false, reuseport = opts.reuseport,
+  })
   -- Best effort: kernels before 2.6.31 (IPv4) / 4.20 (IPv6) lack it.
-  pcall(sock.setsockopt, sock, level, "multicast_all", false)
-  ok, msg, err = sock:bind("*", port)
-  if ok then ok, msg, err = M.join(sock, group, opts.interface, opts.source) end
-  if not ok then
-    sock:close()
-    return nil, msg, err
+  plan[#plan + 1] = function(sock)
+    pcall(sock.setsockopt, sock, level, "multicast_all", false)
+    return true
   end
-  if opts.timeout then sock:settimeout(opts.timeout) end
-  return sock
+  plan[#plan + 1] = util.step("bind", "*", port)
+  plan[#plan + 1] = function(sock)
+    return M.join(sock, group, opts.interface, opts.source)
+  end
+  if opts.timeout then plan[#plan + 1] = util.step("settimeout", opts.timeout) end
+  return util.build(family, "dgram", plan)
 end
 
 --- A socket whose default destination is `group`:`port`, so `send` sends
@@ -164,29 +150,23 @@ function M.sender(group, port, opts)
   if not family then return nil, host, code end
   group = host
   local level = family == "inet6" and "ipv6" or "ip"
-  local sock, msg, err = lsock.socket(family, "dgram")
-  if not sock then return nil, msg, err end
-  local ok = true
+  local step, plan = util.step, {}
   if opts.ttl ~= nil then
-    ok, msg, err = set(sock, level, family == "inet6" and "multicast_hops"
-                       or "multicast_ttl", opts.ttl)
+    plan[#plan + 1] = step("setsockopt", level, family == "inet6"
+                           and "multicast_hops" or "multicast_ttl", opts.ttl)
   end
-  if ok and opts.loop ~= nil then
-    ok, msg, err = set(sock, level, "multicast_loop", opts.loop)
+  if opts.loop ~= nil then
+    plan[#plan + 1] = step("setsockopt", level, "multicast_loop", opts.loop)
   end
-  if ok and opts.interface ~= nil then
-    ok, msg, err = set(sock, level, "multicast_if", opts.interface)
+  if opts.interface ~= nil then
+    plan[#plan + 1] = step("setsockopt", level, "multicast_if", opts.interface)
   end
-  if ok and opts.bind then
-    ok, msg, err = sock:bind(opts.bind[1], opts.bind[2] or 0)
+  if opts.bind then
+    plan[#plan + 1] = step("bind", opts.bind[1], opts.bind[2] or 0)
   end
-  if ok then ok, msg, err = sock:connect(host_of(group), port) end
-  if not ok then
-    sock:close()
-    return nil, msg, err
-  end
-  if opts.timeout then sock:settimeout(opts.timeout) end
-  return sock
+  plan[#plan + 1] = step("connect", host_of(group), port)
+  if opts.timeout then plan[#plan + 1] = step("settimeout", opts.timeout) end
+  return util.build(family, "dgram", plan)
 end
 
 return M

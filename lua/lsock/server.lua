@@ -11,6 +11,7 @@
 local core = require "lsock.core"
 local loop = require "lsock.loop"
 local util = require "lsock.util"
+local wait = require "lsock.waitfor"
 local checktype = util.checktype
 
 local M = {}
@@ -41,56 +42,27 @@ local function isopen(s)
   return (pcall(s.fileno, s))
 end
 
--- The listening (or, for UDP, bound) socket the options describe.
+-- The listening (or, for UDP, bound) socket the options describe: made
+-- by the same helpers a program would call (tcp.listen, udp.open,
+-- unix.listen), so every option means the same everywhere.
 local function open(opts, socktype)
-  local s, ok, msg, err
   if opts.path then
-    s, msg, err = core.socket("unix", socktype)
-    if not s then return nil, msg, err end
-    ok, msg, err = s:bind(opts.path)
-    if not ok and err == errno.EADDRINUSE
-       and util.stalesocket(opts.path, socktype) then
-      os.remove(opts.path)
-      ok, msg, err = s:bind(opts.path)
-    end
-  else
-    local host, port = opts.host or "*", opts.port or 0
-    local addr, family
-    if host == "*" then
-      -- All interfaces: dual-stack where IPv6 exists.
-      family = opts.family
-      if not family then
-        local probe = core.socket("inet6", socktype)
-        family = probe and "inet6" or "inet"
-        if probe then probe:close() end
-      end
-      addr, msg, err = core.addr("*", port, family)
-    else
-      local res
-      res, msg, err = core.getaddrinfo(host, port,
-        { family = opts.family, socktype = socktype, flags = "passive" })
-      addr = res and res[1].addr
-      family = addr and addr.family
-    end
-    if not addr then return nil, msg, err end
-    s, msg, err = core.socket(family, socktype)
-    if not s then return nil, msg, err end
-    if family == "inet6" and host == "*" then
-      s:setsockopt("ipv6", "v6only", false)
-    end
-    if socktype == "stream" and opts.reuseaddr ~= false then
-      s:setsockopt("socket", "reuseaddr", true)
-    end
-    ok, msg, err = s:bind(addr)
+    return require("lsock.unix").listen(opts.path,
+      { type = socktype, backlog = opts.backlog })
   end
-  if ok and socktype == "stream" then
-    ok, msg, err = s:listen(opts.backlog)
+  local host = opts.host
+  if host == "*" then host = nil end
+  if socktype == "stream" then
+    return require("lsock.tcp").listen(host, opts.port or 0, {
+      backlog = opts.backlog, reuseaddr = opts.reuseaddr,
+      reuseport = opts.reuseport, v6only = opts.v6only, family = opts.family,
+    })
   end
-  if not ok then
-    s:close()
-    return nil, msg, err
-  end
-  return s
+  return require("lsock.udp").open{
+    bind = { host or "*", opts.port or 0 }, family = opts.family,
+    reuseaddr = opts.reuseaddr, reuseport = opts.reuseport,
+    v6only = opts.v6only,
+  }
 end
 
 local TCP_MODES = { "iterative", "fork", "select", "coroutine" }
@@ -107,7 +79,8 @@ local function optspec(modes)
     max = { "number", min = 1 }, timeout = seconds, stop = "function",
     deadline = seconds, grace = seconds,
     interval = { "number", above = 0 }, backoff = { "number", above = 0 },
-    onerror = "function", reuseaddr = "boolean",
+    onerror = "function", reuseaddr = "boolean", reuseport = "boolean",
+    v6only = "boolean",
   }
 end
 local TCP_OPTS, UDP_OPTS = optspec(TCP_MODES), optspec(UDP_MODES)
@@ -143,9 +116,9 @@ end
 -- then they are closed and their tasks ended or their processes
 -- killed); `interval` (how often `stop` is asked, > 0, default 0.25 s);
 -- `backoff` (first wait after EMFILE, > 0, default 0.05 s, doubling up
--- to 1 s); `backlog` (integer >= 0); `reuseaddr` (default true);
--- `onerror(msg, what)`.  A wrong type or range, or any other key,
--- raises naming the option.
+-- to 1 s); `backlog` (integer >= 0); `reuseaddr` (default true),
+-- `reuseport`, `v6only` (as `lsock.tcp.listen`); `onerror(msg, what)`.
+-- A wrong type or range, or any other key, raises naming the option.
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
 -- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)
@@ -163,7 +136,8 @@ end
 -- result is sent back to `addr`; `size` (the largest datagram, 1 to
 -- 2^31 - 1, default 65535); `max` datagrams handled at once (coroutine);
 -- `timeout`; `stop` (a function: true stops); `deadline`; `grace`;
--- `interval`; `onerror(msg, what)` (as `server.tcp`).  A wrong type or
+-- `interval`; `reuseaddr`, `reuseport`, `v6only` (as `lsock.udp.open`);
+-- `onerror(msg, what)` (as `server.tcp`).  A wrong type or
 -- range, or any other key, raises naming the option.
 -- @return server, or `nil, msg, errno`
 -- @usage local srv = assert(lsock.server.udp{port = 0, handler = string.upper})
@@ -252,10 +226,20 @@ local function reply(self, data, a)
   if isopen(s) then call(self, "reply", s.sendto, s, data, a) end
 end
 
+-- Wait for the listening (or bound) socket until the next stop check:
+-- true when it is readable.  Inside a loop task this yields.
+local function readable(self)
+  return wait.ready(self.sock, wait.R, now() + waittime(self)) == true
+end
+
 -- A new connection: the back-off is over; its timeout is the option's.
+-- Inside a loop task (run() called from one) the handler gets it
+-- wrapped, so that its calls yield too.
 local function accepted(self, c)
   self.backoff = nil
   c:settimeout(self.opts.timeout)
+  if wait.intask() then return loop.wrap(c) end
+  return c
 end
 
 -- Iterative: one connection at a time. --------------------------------
@@ -263,17 +247,16 @@ end
 local function run_iterative(self)
   local s = self.sock
   while not stopping(self) do
-    local r = core.select({ s }, nil, waittime(self))
-    if r and r[1] and not self.closed then
+    if readable(self) and not self.closed then
       local c, a, err = s:accept()
       if c then
-        accepted(self, c)
+        c = accepted(self, c)
         self.count = 1
         call(self, "handler", self.handler, c, a)
         c:close()
         self.count = 0
       elseif SCARCE[err] then
-        core.sleep(backoff(self))
+        wait.sleep(backoff(self))
       end
     end
   end
@@ -310,20 +293,24 @@ local function run_fork(self)
   while not stopping(self) do
     reap(self)
     if self.count >= self.max then
-      core.sleep(0.01)
+      wait.sleep(0.01)
     else
-      local r = core.select({ s }, nil, waittime(self))
       local c, a, err
-      if r and r[1] and not self.closed then c, a, err = s:accept() end
+      if readable(self) and not self.closed then c, a, err = s:accept() end
       if c then
-        accepted(self, c)
+        c:settimeout(self.opts.timeout)
+        self.backoff = nil
         local pid, msg = core.fork()
         if pid == 0 then
           -- The child serves this one client and exits; the listener
           -- and the rest of the parent's state are not its business.
+          -- The handler runs in a coroutine of its own, so that even in
+          -- a loop task it blocks (the child has no loop of its own).
           self.child = true
           s:close()
-          local ok = call(self, "handler", self.handler, c, a)
+          local ok = coroutine.wrap(function()
+            return call(self, "handler", self.handler, c, a)
+          end)()
           c:close()
           os.exit(ok and 0 or 1)
         end
@@ -333,10 +320,10 @@ local function run_fork(self)
           self.count = self.count + 1
         else
           report(self, "fork", msg)
-          core.sleep(backoff(self))
+          wait.sleep(backoff(self))
         end
       elseif SCARCE[err] then
-        core.sleep(backoff(self))
+        wait.sleep(backoff(self))
       end
     end
   end
@@ -344,13 +331,23 @@ local function run_fork(self)
   local limit = self.closedat + self.grace
   reap(self)
   while self.count > 0 and now() < limit do
-    core.sleep(0.01)
+    wait.sleep(0.01)
     reap(self)
   end
   killchildren(self)
 end
 
 -- Select: every connection in one process, one lsock.select. ----------
+
+-- The readers ready by the deadline (all of them are, at once, in a
+-- select(2) outside a loop task; inside one, the first the loop reports).
+local function ready(readers, deadline)
+  if wait.intask() then
+    local r = wait.any(readers, wait.R, deadline)
+    return r and { r } or {}
+  end
+  return core.select(readers, nil, math.max(deadline - now(), 0)) or {}
+end
 
 local function run_select(self)
   local s = self.sock
@@ -370,7 +367,7 @@ local function run_select(self)
     local listening = not self.closed and #conns < self.max and t >= resume_at
     if listening then readers[1] = s end
     for i = 1, #conns do readers[#readers + 1] = conns[i] end
-    local wait = waittime(self)
+    local wait = waittime(self)   -- luacheck: ignore wait
     if not listening and resume_at > t and resume_at - t < wait then
       wait = resume_at - t
     end
@@ -378,9 +375,8 @@ local function run_select(self)
       local left = self.closedat + self.grace - t
       if left < wait then wait = left > 0 and left or 0 end
     end
-    local ready = core.select(readers, nil, wait) or {}
     local done = {}
-    for _, c in ipairs(ready) do
+    for _, c in ipairs(ready(readers, t + wait)) do
       if c == s then
         -- Take what the backlog holds, up to the cap.
         while #conns < self.max and not self.closed do
@@ -389,7 +385,8 @@ local function run_select(self)
             if SCARCE[err] then resume_at = now() + backoff(self) end
             break
           end
-          accepted(self, nc)
+          self.backoff = nil
+          nc:settimeout(self.opts.timeout)
           conns[#conns + 1], addrs[nc] = nc, a
         end
       elseif isopen(c) then   -- an earlier handler may have closed it
@@ -468,6 +465,14 @@ local function watcher(self)
   local limit = self.closedat + self.grace
   while self.count > 0 and now() < limit do loop.sleep(0.01) end
   endtasks(self)
+  -- A stop that raised: run() raises it (see Server:run); a server only
+  -- started, served by the program's own loop.run(), makes that raise.
+  if self.failure ~= nil and not self.running then
+    local err = self.failure
+    self.failure = nil
+    release(self)
+    loop.raise(err)
+  end
 end
 
 local function datagrams(self)
@@ -515,8 +520,7 @@ end
 local function run_udp_iterative(self)
   local s, size = self.sock, self.opts.size or 65535
   while not stopping(self) do
-    local r = core.select({ s }, nil, waittime(self))
-    if r and r[1] and not self.closed then
+    if readable(self) and not self.closed then
       local data, a = s:recvfrom(size)
       if data then
         self.count = 1   -- a request in flight: close() keeps a reply socket
@@ -528,21 +532,32 @@ local function run_udp_iterative(self)
   end
 end
 
-local function serve(self)
-  if self.mode == "coroutine" then
-    self:start()
-    if loop.intask() then
-      while not (self.closed and self.count == 0) do loop.sleep(0.01) end
-    else
-      loop.run(function() return self.closed and self.count == 0 end)
-    end
+-- Coroutine mode: the tasks of start(), served by the loop: the caller's
+-- own (run() called inside a task) or one run here.
+local function run_coroutine(self)
+  self:start()
+  if loop.intask() then
+    while not (self.closed and self.count == 0) do loop.sleep(0.01) end
   else
-    if self.opts.deadline then self.stopat = now() + self.opts.deadline end
-    if self.kind == "udp" then run_udp_iterative(self)
-    elseif self.mode == "iterative" then run_iterative(self)
-    elseif self.mode == "fork" then run_fork(self)
-    else run_select(self) end
+    loop.run(function() return self.closed and self.count == 0 end)
   end
+end
+
+-- The modes: what run() does, by kind and mode (a new mode is one entry
+-- here, and its name in TCP_MODES or UDP_MODES).
+local MODES = {
+  tcp = {
+    iterative = run_iterative, fork = run_fork, select = run_select,
+    coroutine = run_coroutine,
+  },
+  udp = { iterative = run_udp_iterative, coroutine = run_coroutine },
+}
+
+local function serve(self)
+  if self.mode ~= "coroutine" and self.opts.deadline then
+    self.stopat = now() + self.opts.deadline
+  end
+  MODES[self.kind][self.mode](self)
 end
 
 --- Serve until the server is closed; returns true.  Whatever ends it
@@ -553,6 +568,7 @@ end
 -- @treturn boolean true
 -- @usage assert(srv:run())
 function Server:run()
+  self.running = true
   local ok, err = pcall(serve, self)
   if not ok then
     self.grace = 0

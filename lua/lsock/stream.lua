@@ -15,6 +15,8 @@ local core = require "lsock.core"
 
 local M = {}
 local cstream = core._stream
+-- A plain socket's recv and sendall, which yield inside a loop task.
+local wait = require "lsock.waitfor"
 
 local byte, find, format, sub = string.byte, string.find, string.format, string.sub
 local concat, mathtype, select, type = table.concat, math.type, select, type
@@ -53,7 +55,10 @@ local function flushw(self)
   local data = n == 1 and wbuf[1] or concat(wbuf, "", 1, n)
   for i = 2, n do wbuf[i] = nil end
   wbuf[1], self.wn, self.wlen = nil, 0, 0
-  local ok, err, code, sent = self.sock:sendall(data)
+  local sock = self.sock
+  local ok, err, code, sent
+  if self.plain then ok, err, code, sent = wait.sendall(sock, data)
+  else ok, err, code, sent = sock:sendall(data) end
   if not ok then
     local rest = sub(data, (sent or 0) + 1)
     if #rest > 0 then wbuf[1], self.wn, self.wlen = rest, 1, #rest end
@@ -70,7 +75,9 @@ local function fill(self)
     local ok, err, code = flushw(self)
     if not ok then return nil, err, code end
   end
-  local data, err, code = self.sock:recv(self.recvsize)
+  local data, err, code
+  if self.plain then data, err, code = wait.recv(self.sock, self.recvsize)
+  else data, err, code = self.sock:recv(self.recvsize) end
   if not data then return nil, err, code end
   if data == "" then
     self.eof = true
@@ -488,6 +495,7 @@ function M.wrap(sock, opts)
     buf,
     read = Stream.read,   -- in the object: saves the metatable hop per line
     sock = sock,
+    plain = st ~= nil and getmetatable(sock).__name == "lsock.socket",
     buf = buf,
     eof = false,
     closed = false,

@@ -13,7 +13,8 @@ local EAFNOSUPPORT = lsock.errno.EAFNOSUPPORT
 
 local util = require "lsock.util"
 local issockaddr, famname = util.issockaddr, util.famname
-local checktype = util.checktype
+local checktype, step = util.checktype, util.step
+local wait = require "lsock.waitfor"
 
 local M = {}
 
@@ -83,20 +84,21 @@ end
 -- socket, bind, non-blocking connect.  Returns the socket and whether it
 -- is connected already, or nil, msg, errno.
 local function start(addr, localaddr)
-  local s, msg, code = lsock.socket(addr.family, "stream")
+  local plan = {}
+  if issockaddr(localaddr) then plan[1] = step("bind", localaddr)
+  elseif localaddr then plan[1] = step("bind", localaddr[1], localaddr[2])
+  end
+  plan[#plan + 1] = step("settimeout", 0)
+  local connected = false
+  plan[#plan + 1] = function(s)
+    local ok, msg, code = s:connect(addr)
+    if ok then connected = true return true end
+    if code == EINPROGRESS then return true end
+    return nil, msg, code
+  end
+  local s, msg, code = util.build(addr.family, "stream", plan)
   if not s then return nil, msg, code end
-  local ok = true
-  if issockaddr(localaddr) then ok, msg, code = s:bind(localaddr)
-  elseif localaddr then ok, msg, code = s:bind(localaddr[1], localaddr[2])
-  end
-  if ok then
-    s:settimeout(0)
-    ok, msg, code = s:connect(addr)
-    if ok then return s, true end
-    if code == EINPROGRESS then return s, false end
-  end
-  s:close()
-  return nil, msg, code
+  return s, connected
 end
 
 local function closeall(list)
@@ -187,23 +189,23 @@ function M.connect(host, port, opts)
     elseif #pending == 0 then
       return nil, lastmsg, lastcode
     else
-      local wait = deadline and deadline - t
-      if wait and wait <= 0 then
+      local left = deadline and deadline - t
+      if left and left <= 0 then
         closeall(pending)
         return nil, "timeout", ETIMEDOUT
       end
       if staggered and nexti <= #list then
-        wait = math.min(wait or math.huge, nextstart - t)
+        left = math.min(left or math.huge, nextstart - t)
       end
       -- A connect under way finishes when its socket turns writable;
-      -- SO_ERROR then tells how it went.
-      local r, done, scode = lsock.select(nil, pending,
-                                          wait and math.max(wait, 0))
-      if not r then
+      -- SO_ERROR then tells how it went.  (Inside a loop task the wait
+      -- yields.)
+      local s, wmsg, wcode = wait.any(pending, wait.W,
+                                      left and t + math.max(left, 0))
+      if not s and wcode ~= ETIMEDOUT then
         closeall(pending)
-        return nil, done, scode
+        return nil, wmsg, wcode
       end
-      local s = done[1]
       if s then
         for i = 1, #pending do
           if pending[i] == s then table.remove(pending, i); break end
@@ -221,28 +223,14 @@ end
 
 -- socket, options, bind, listen.  bindargs: a sockaddr or host, port.
 local function open(family, opts, dualstack, ...)
-  local s, msg, code = lsock.socket(family, "stream")
-  if not s then return nil, msg, code end
-  local ok = true
-  if opts.reuseaddr ~= false then
-    ok, msg, code = s:setsockopt("socket", "reuseaddr", true)
-  end
-  if ok and opts.reuseport then
-    ok, msg, code = s:setsockopt("socket", "reuseport", true)
-  end
-  if ok and s:family() == "inet6" then
-    local v6only = opts.v6only
-    if v6only == nil and dualstack then v6only = false end
-    if v6only ~= nil then
-      ok, msg, code = s:setsockopt("ipv6", "v6only", v6only)
-    end
-  end
-  if ok then ok, msg, code = s:bind(...) end
-  if ok then ok, msg, code = s:listen(opts.backlog) end
-  if ok and opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
-  if ok then return s end
-  s:close()
-  return nil, msg, code
+  local plan = util.sockopts({}, family, {
+    reuseaddr = opts.reuseaddr ~= false, reuseport = opts.reuseport,
+    v6only = opts.v6only,
+  }, dualstack)
+  plan[#plan + 1] = step("bind", ...)
+  plan[#plan + 1] = step("listen", opts.backlog)
+  if opts.timeout then plan[#plan + 1] = step("settimeout", opts.timeout) end
+  return util.build(family, "stream", plan)
 end
 
 local LISTEN_OPTS = {

@@ -56,28 +56,11 @@ local function plan(opts, family)
 end
 
 local function try(p, opts)
-  local s, msg, code = lsock.socket(p.family, "dgram")
-  if not s then return nil, msg, code end
-  local ok = true
-  local function set(level, name, value)
-    if ok then ok, msg, code = s:setsockopt(level, name, value) end
-  end
-  if opts.reuseaddr then set("socket", "reuseaddr", true) end
-  if opts.reuseport then set("socket", "reuseport", true) end
-  if opts.broadcast then set("socket", "broadcast", true) end
-  if p.family == "inet6" then
-    local v6only = opts.v6only
-    if v6only == nil and p.dualstack then v6only = false end
-    if v6only ~= nil then set("ipv6", "v6only", v6only) end
-  end
-  if ok and opts.bind then
-    ok, msg, code = s:bind(unpackspec(opts.bind, "bind"))
-  end
-  if ok and p.to then ok, msg, code = s:connect(p.to) end
-  if ok and opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
-  if ok then return s end
-  s:close()
-  return nil, msg, code
+  local steps = util.sockopts({}, p.family, opts, p.dualstack)
+  if opts.bind then steps[#steps + 1] = util.step("bind", unpackspec(opts.bind, "bind")) end
+  if p.to then steps[#steps + 1] = util.step("connect", p.to) end
+  if opts.timeout then steps[#steps + 1] = util.step("settimeout", opts.timeout) end
+  return util.build(p.family, "dgram", steps)
 end
 
 local OPEN_OPTS = {

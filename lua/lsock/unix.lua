@@ -11,6 +11,7 @@ local EADDRINUSE = lsock.errno.EADDRINUSE
 
 local util = require "lsock.util"
 local checktype = util.checktype
+local wait = require "lsock.waitfor"
 
 local M = {}
 
@@ -35,20 +36,22 @@ function M.listen(path, opts)
   checktype(path, "string", 1, "listen")
   opts = util.checkopts(opts, LISTEN_OPTS, 2, "listen")
   local stype = opts.type or "stream"
-  local s, msg, code = lsock.socket("unix", stype)
-  if not s then return nil, msg, code end
-  local ok
-  ok, msg, code = s:bind(path)
-  if not ok and code == EADDRINUSE and path:sub(1, 1) ~= "\0"
-     and util.stalesocket(path, stype) then
-    os.remove(path)
-    ok, msg, code = s:bind(path)
+  local plan = {
+    function(s)
+      local ok, msg, code = s:bind(path)
+      if not ok and code == EADDRINUSE and path:sub(1, 1) ~= "\0"
+         and util.stalesocket(path, stype) then
+        os.remove(path)
+        ok, msg, code = s:bind(path)
+      end
+      return ok, msg, code
+    end,
+  }
+  if stype ~= "dgram" and stype ~= lsock.SOCK_DGRAM then
+    plan[2] = util.step("listen", opts.backlog)
   end
-  if ok and s:type() ~= "dgram" then ok, msg, code = s:listen(opts.backlog) end
-  if ok and opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
-  if ok then return s end
-  s:close()
-  return nil, msg, code
+  if opts.timeout then plan[#plan + 1] = util.step("settimeout", opts.timeout) end
+  return util.build("unix", stype, plan)
 end
 
 --- A unix socket connected to path.
@@ -62,14 +65,11 @@ end
 function M.connect(path, opts)
   checktype(path, "string", 1, "connect")
   opts = util.checkopts(opts, CONNECT_OPTS, 2, "connect")
-  local s, msg, code = lsock.socket("unix", opts.type or "stream")
-  if not s then return nil, msg, code end
-  local ok = true
-  if opts.timeout then ok, msg, code = s:settimeout(opts.timeout) end
-  if ok then ok, msg, code = s:connect(path) end
-  if ok then return s end
-  s:close()
-  return nil, msg, code
+  -- The connect yields inside a loop task (lsock.waitfor).
+  local plan = {}
+  if opts.timeout then plan[1] = util.step("settimeout", opts.timeout) end
+  plan[#plan + 1] = function(s) return wait.connect(s, path) end
+  return util.build("unix", opts.type or "stream", plan)
 end
 
 return M

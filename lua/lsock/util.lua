@@ -138,4 +138,46 @@ function M.stalesocket(path, stype)
   return code == core.errno.ECONNREFUSED
 end
 
+-- The one socket builder of the helper modules: socket(family, stype),
+-- then each step of plan in order while they succeed.  A step is a
+-- function(s) or a call made with M.step; the first failure closes the
+-- socket and gives its nil, msg, errno.  Returns the socket.
+function M.build(family, stype, plan)
+  local core = require "lsock.core"
+  local s, msg, code = core.socket(family, stype)
+  if not s then return nil, msg, code end
+  for i = 1, #plan do
+    local p = plan[i]
+    local ok
+    if type(p) == "function" then ok, msg, code = p(s)
+    else ok, msg, code = s[p[1]](s, table.unpack(p, 2, p.n)) end
+    if not ok then
+      s:close()
+      return nil, msg, code
+    end
+  end
+  return s
+end
+
+-- A step of build: the method name and its arguments (nils kept).
+function M.step(name, ...)
+  return { name, n = select("#", ...) + 1, ... }
+end
+
+-- Appends to plan the socket options every helper knows, in one order:
+-- reuseaddr, reuseport, broadcast (when true), v6only (inet6 only; a
+-- dual-stack socket turns it off unless opts.v6only says otherwise).
+function M.sockopts(plan, family, opts, dualstack)
+  local step = M.step
+  if opts.reuseaddr then plan[#plan + 1] = step("setsockopt", "socket", "reuseaddr", true) end
+  if opts.reuseport then plan[#plan + 1] = step("setsockopt", "socket", "reuseport", true) end
+  if opts.broadcast then plan[#plan + 1] = step("setsockopt", "socket", "broadcast", true) end
+  if family == "inet6" or family == require("lsock.core").AF_INET6 then
+    local v6only = opts.v6only
+    if v6only == nil and dualstack then v6only = false end
+    if v6only ~= nil then plan[#plan + 1] = step("setsockopt", "ipv6", "v6only", v6only) end
+  end
+  return plan
+end
+
 return M
