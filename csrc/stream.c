@@ -8,6 +8,7 @@
 */
 #include "compat.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "lsock.h"
@@ -23,6 +24,7 @@ typedef struct Buf {
   char *data;
   size_t cap, start, end, scan, mark;
   size_t maxline;
+  lua_Integer nin, nout;  /* bytes in through append/fill, out via csend */
 } Buf;
 
 
@@ -87,13 +89,10 @@ static int handover(lua_State *L, int nresults) {
 
 /* Methods: the buffer as the Lua code sees it ------------------------------ */
 
-/* append(data): after the unread bytes (room is made by dropping what was
+/* Make room for len more bytes after the unread ones (by dropping what was
 ** read, then by growing). */
-static int meth_append(lua_State *L) {
-  Buf *b = checkbuf(L);
-  size_t len, keep, live;
-  const char *s = luaL_checklstring(L, 2, &len);
-  if (len == 0) return 0;  /* data may still be NULL: no memcpy */
+static void reserve(lua_State *L, Buf *b, size_t len) {
+  size_t keep, live;
   if (b->cap - b->end < len) {
     keep = b->mark != NOMARK ? b->mark : b->start;
     live = b->end - keep;
@@ -119,8 +118,18 @@ static int meth_append(lua_State *L) {
       b->cap = ncap;
     }
   }
+}
+
+/* append(data): after the unread bytes. */
+static int meth_append(lua_State *L) {
+  Buf *b = checkbuf(L);
+  size_t len;
+  const char *s = luaL_checklstring(L, 2, &len);
+  if (len == 0) return 0;  /* data may still be NULL: no memcpy */
+  reserve(L, b, len);
   memcpy(b->data + b->end, s, len);
   b->end += len;
+  b->nin += (lua_Integer)len;
   return 0;
 }
 
@@ -228,6 +237,208 @@ static int fastlines(lua_State *L) {
 }
 
 
+/* lsock.compat: LuaSocket's receive and send ------------------------------
+** compat objects (lua/lsock/compat.lua) are tables with a buffer at [1]
+** (clients only) and the lsock socket at ._sock.  receive answers "*l"
+** (every CR dropped, as LuaSocket) and counts from the buffer, after one
+** non-blocking recv straight into it when that is needed; send tries
+** non-blocking sends.  Anything else (waiting, errors, prefixes, _DEBUG)
+** is the Lua method's (upvalue 1).  Upvalue 2 is the compat module (its
+** _DEBUG field), upvalue 3 the socket metatable. */
+
+#define COMPAT_READ  65536
+
+/* The line (every CR dropped) if a whole one is buffered, consumed. */
+static int pushcrline(lua_State *L, Buf *b) {
+  const char *p = b->data + b->start, *nl;
+  size_t len;
+  if (b->scan == b->end) return 0;
+  nl = (const char *)memchr(b->data + b->scan, '\n', b->end - b->scan);
+  if (nl == NULL) {
+    b->scan = b->end;
+    return 0;
+  }
+  len = (size_t)(nl - p);
+  if (memchr(p, '\r', len) == NULL) lua_pushlstring(L, p, len);
+  else {
+    luaL_Buffer lb;
+    size_t k;
+    luaL_buffinit(L, &lb);
+    for (k = 0; k < len; k++)
+      if (p[k] != '\r') luaL_addchar(&lb, p[k]);
+    luaL_pushresult(&lb);
+  }
+  b->start = b->scan = (size_t)(nl - b->data) + 1;
+  if (b->start == b->end && b->mark == NOMARK) b->start = b->end = b->scan = 0;
+  return 1;
+}
+
+/* crline(): the next line without its CRs, or false. */
+static int meth_crline(lua_State *L) {
+  Buf *b = checkbuf(L);
+  if (!pushcrline(L, b)) lua_pushboolean(L, 0);
+  return 1;
+}
+
+/* counts(): bytes in, bytes sent by the compat send. */
+static int meth_counts(lua_State *L) {
+  Buf *b = checkbuf(L);
+  lua_pushinteger(L, b->nin);
+  lua_pushinteger(L, b->nout);
+  return 2;
+}
+
+/* setcounts(nin, nout) */
+static int meth_setcounts(lua_State *L) {
+  Buf *b = checkbuf(L);
+  b->nin = luaL_checkinteger(L, 2);
+  b->nout = luaL_checkinteger(L, 3);
+  return 0;
+}
+
+/* The open lsock socket at st._sock, or NULL. */
+static Sock *compatsock(lua_State *L, int st) {
+  Sock *s = NULL;
+  lua_pushliteral(L, "_sock");
+  if (lua_rawget(L, st) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
+    if (lua_rawequal(L, -1, lua_upvalueindex(3))) {
+      s = (Sock *)lua_touserdata(L, -2);
+      if (s->fd < 0) s = NULL;
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return s;
+}
+
+static int compatdebug(lua_State *L) {
+  int on;
+  lua_pushliteral(L, "_DEBUG");
+  lua_rawget(L, lua_upvalueindex(2));
+  on = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return on;
+}
+
+/* One non-blocking recv into b: 1 if bytes came, else 0 (the Lua code
+** then waits, or sees the end or the error itself). */
+static int compatfill(lua_State *L, Buf *b, Sock *s) {
+  ssize_t n;
+  reserve(L, b, COMPAT_READ);
+  do n = recv(s->fd, b->data + b->end, b->cap - b->end, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return 0;
+  b->end += (size_t)n;
+  b->nin += (lua_Integer)n;
+  return 1;
+}
+
+/* receive([pattern]) */
+static int compatrecv(lua_State *L) {
+  int n = lua_gettop(L), t, tries;
+  size_t count = 0;
+  int line = 1;
+  Buf *b;
+  if (n < 1 || n > 2 || lua_type(L, 1) != LUA_TTABLE) goto slow;
+  t = lua_type(L, 2);
+  if (t == LUA_TSTRING) {
+    size_t len;
+    const char *f = lua_tolstring(L, 2, &len);
+    if (!((len == 2 && f[0] == '*' && f[1] == 'l')
+          || (len == 1 && f[0] == 'l')))
+      goto slow;
+  } else if (t == LUA_TNUMBER) {
+    lua_Number v = lua_tonumber(L, 2);
+    if (!(v >= 0 && v < (lua_Number)(1 << 30))) goto slow;
+    count = (size_t)v;
+    line = 0;
+  } else if (t != LUA_TNIL && t != LUA_TNONE) goto slow;
+  if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
+  for (tries = 0; ; tries++) {
+    if (line) {
+      if (pushcrline(L, b)) return 1;
+    } else if (b->end - b->start >= count) {
+      lua_pushlstring(L, b->data + b->start, count);
+      b->start += count;
+      if (b->scan < b->start) b->scan = b->start;
+      return 1;
+    }
+    if (tries == 1) break;
+    {
+      Sock *s = compatsock(L, 1);
+      if (s == NULL || s->type != SOCK_STREAM || !compatfill(L, b, s)) break;
+    }
+  }
+  lua_settop(L, n);
+slow:
+  return handover(L, LUA_MULTRET);
+}
+
+/* send(data [, i [, j]]): LuaSocket's indices; the Lua send finishes a
+** send that would block, from the first byte not sent. */
+static int compatsend(lua_State *L) {
+  int n = lua_gettop(L), isnum;
+  size_t len;
+  const char *data;
+  lua_Integer i = 1, j = -1, sent;
+  Buf *b;
+  Sock *s;
+  if (n < 2 || n > 4 || lua_type(L, 1) != LUA_TTABLE
+      || lua_type(L, 2) != LUA_TSTRING)
+    goto slow;
+  data = lua_tolstring(L, 2, &len);
+  if (n >= 3 && !lua_isnil(L, 3)) {
+    i = lua_tointegerx(L, 3, &isnum);
+    if (!isnum) goto slow;
+  }
+  if (n >= 4 && !lua_isnil(L, 4)) {
+    j = lua_tointegerx(L, 4, &isnum);
+    if (!isnum) goto slow;
+  }
+  if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
+  if ((s = compatsock(L, 1)) == NULL || s->type != SOCK_STREAM) goto slow;
+  if (i < 0) i = (lua_Integer)len + i + 1;
+  if (i < 1) i = 1;
+  if (j < 0) j = (lua_Integer)len + j + 1;
+  if (j > (lua_Integer)len) j = (lua_Integer)len;
+  sent = i - 1;
+  while (sent < j) {
+    ssize_t r = send(s->fd, data + sent, (size_t)(j - sent),
+                     MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r > 0) {
+      sent += r;
+      b->nout += r;
+    } else if (r < 0 && errno == EINTR) continue;
+    else break;
+  }
+  if (sent >= j) {
+    lua_pushinteger(L, i - 1 > j ? i - 1 : j);
+    return 1;
+  }
+  lua_settop(L, 2);
+  lua_pushinteger(L, sent + 1);
+  lua_pushinteger(L, j);
+slow:
+  return handover(L, LUA_MULTRET);
+}
+
+/* compat(luareceive, luasend, module): the receive and send methods. */
+static int lsock_compat(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 3);
+  luaL_getmetatable(L, LSOCK_SOCKET);
+  lua_pushcclosure(L, compatrecv, 3);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 3);
+  luaL_getmetatable(L, LSOCK_SOCKET);
+  lua_pushcclosure(L, compatsend, 3);
+  return 2;
+}
+
+
 /* Module functions -------------------------------------------------------- */
 
 /* buffer(maxline) */
@@ -240,6 +451,7 @@ static int lsock_buffer(lua_State *L) {
   b->cap = b->start = b->end = b->scan = 0;
   b->mark = NOMARK;
   b->maxline = (size_t)maxline;
+  b->nin = b->nout = 0;
   luaL_setmetatable(L, LSOCK_STREAMBUF);
   return 1;
 }
@@ -275,6 +487,9 @@ static const luaL_Reg bufmethods[] = {
   {"setmark", meth_setmark},
   {"unmark", meth_unmark},
   {"rewind", meth_rewind},
+  {"crline", meth_crline},
+  {"counts", meth_counts},
+  {"setcounts", meth_setcounts},
   {NULL, NULL}
 };
 
@@ -282,6 +497,7 @@ static const luaL_Reg funcs[] = {
   {"buffer", lsock_buffer},
   {"reader", lsock_reader},
   {"lines", lsock_lines},
+  {"compat", lsock_compat},
   {NULL, NULL}
 };
 

@@ -4,7 +4,10 @@
 -- on the first bind/connect (`getfd()` is -1 before); LuaSocket's class
 -- names (`tcp{master}` ...) are kept as one metatable per class, because
 -- programs read them through `class` and `tostring`.  Receives go through
--- a buffer of our own, which is what `dirty()` reports.
+-- a buffer of our own (lsock.stream's C buffer, at `[1]` of a client),
+-- which is what `dirty()` reports; receive and send are C closures
+-- (csrc/stream.c) that answer from that buffer and try non-blocking calls
+-- first, and leave waiting, errors and the rarer patterns to the Lua code.
 -- @usage require("lsock.compat").install(); local http = require "socket.http"
 -- @module lsock.compat
 local core = require "lsock.core"
@@ -12,7 +15,9 @@ local core = require "lsock.core"
 local E = core.errno
 local EAGAIN = E.EAGAIN
 local monotime, sockselect = core.monotime, core.select
-local find, sub, gsub = string.find, string.sub, string.gsub
+local sub, gsub = string.sub, string.gsub
+local cstream = core._stream
+local newbuf = cstream.buffer
 local concat = table.concat
 
 local M = {}
@@ -91,8 +96,8 @@ local function check(self, group, fname)
 end
 
 local function newobj(mt, family, kind)
-  local o = setmetatable({ _family = family, _kind = kind, _buf = "",
-    _pos = 1, _block = -1, _total = -1, _coret = false, _rx = 0, _tx = 0,
+  local o = setmetatable({ _family = family, _kind = kind, _block = -1,
+    _total = -1, _coret = false, _rx = 0, _tx = 0,
     _birth = monotime() }, mt)
   o._id = tostring({}):match("0x%x+") or "0x0"
   return o
@@ -252,7 +257,10 @@ function methods:connect(host, port)
     if not r then return nil, errtext(msg, code) end
     return 1
   end)
-  if ok then setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT) end
+  if ok then
+    setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT)
+    self[1] = self[1] or newbuf(math.maxinteger)
+  end
   return ok, err
 end
 
@@ -266,6 +274,7 @@ function methods:accept()
   local o = newobj(self._kind == "unix" and UCLIENT or CLIENT,
     c:family(), self._kind)
   o._sock = c
+  o[1] = newbuf(math.maxinteger)
   return o
 end
 
@@ -274,8 +283,8 @@ local function closed(start, prefix)
   return nil, "closed", prefix or ""
 end
 
--- Reads more from the socket into the buffer: true, or nil, err.
-local function fill(self, s, start)
+-- Reads more from the socket into the buffer b: true, or nil, err.
+local function fill(self, s, b, start)
   arm(self, s, retry(self, start))
   local data, msg, code = s:recv(BUFSIZE)
   if not data then
@@ -283,25 +292,8 @@ local function fill(self, s, start)
     return nil, errtext(msg, code)
   end
   if data == "" then return nil, "closed" end
-  self._rx = self._rx + #data
-  local buf, pos = self._buf, self._pos
-  if pos > #buf then self._buf = data
-  else self._buf = sub(buf, pos) .. data end
-  self._pos = 1
+  b:append(data)
   return true
-end
-
-local function take(self, n)
-  local pos = self._pos
-  local piece = sub(self._buf, pos, pos + n - 1)
-  self._pos = pos + #piece
-  return piece
-end
-
-local function rest(self)
-  local piece = sub(self._buf, self._pos)
-  self._buf, self._pos = "", 1
-  return piece
 end
 
 local function result(start, data, err, partial)
@@ -311,63 +303,38 @@ end
 
 --- Reads by pattern: `"*l"` (default; a line, every `\r` dropped), `"*a"`
 -- (to the end), or a count; `prefix` is put in front.  On timeout or close
--- `nil, err, partial`.
+-- `nil, err, partial`.  (The C closure made below answers from the buffer
+-- first; this is what it hands over to.)
 -- @usage local line, err, partial = c:receive()
 local STREAM = groups.stream
 
--- A whole line from the buffer, or nil when none is complete there.
-local function bufline(self)
-  local buf, pos = self._buf, self._pos
-  local nl = find(buf, "\n", pos, true)
-  if nl then
-    local line = sub(buf, pos, nl - 1)
-    self._pos = nl + 1
-    if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
-    return line
-  end
-end
-
-function methods:receive(pattern, prefix)
+local function receive(self, pattern, prefix)
   if not STREAM[getmetatable(self)] then check(self, "stream", "receive") end
-  -- The common case first: a whole line already in the buffer.
-  local fast = (pattern == nil or pattern == "*l") and prefix == nil
-    and not M._DEBUG
-  if fast then
-    local line = bufline(self)
-    if line then return line, nil, nil end
-  end
   local start = monotime()
   local s = self._sock
   if not s then return closed(start, prefix) end
   if self._kind == "udp" then return self:_dgram(start, pattern) end
+  local b = self[1]
   pattern = pattern or "*l"
-  prefix = prefix or ""
-  if fast and self._pos > #self._buf then
-    -- Nothing buffered: read, and most often the line is complete.
-    local ok, err = fill(self, s, start)
-    if not ok then return nil, err, "" end
-    local line = bufline(self)
-    if line then return line, nil, nil end
-  end
-  local parts = { prefix }
+  local parts = { prefix or "" }
   if pattern == "*l" or pattern == "l" then
     while true do
-      local buf, pos = self._buf, self._pos
-      local nl = find(buf, "\n", pos, true)
-      if nl then
-        parts[#parts + 1] = gsub(sub(buf, pos, nl - 1), "\r", "")
-        self._pos = nl + 1
+      local line = b:crline()
+      if line then
+        parts[2] = line
         return result(start, concat(parts))
       end
-      parts[#parts + 1] = gsub(rest(self), "\r", "")
-      local ok, err = fill(self, s, start)
-      if not ok then return result(start, nil, err, concat(parts)) end
+      local ok, err = fill(self, s, b, start)
+      if not ok then
+        parts[2] = gsub(b:take(b:len()), "\r", "")
+        return result(start, nil, err, concat(parts))
+      end
     end
   elseif pattern == "*a" or pattern == "a" then
     while true do
-      parts[#parts + 1] = rest(self)
-      local ok, err = fill(self, s, start)
+      local ok, err = fill(self, s, b, start)
       if not ok then
+        parts[2] = b:take(b:len())
         if err == "closed" then return result(start, concat(parts)) end
         return result(start, nil, err, concat(parts))
       end
@@ -375,20 +342,21 @@ function methods:receive(pattern, prefix)
   end
   local n = tonumber(pattern)
   if not n then error("bad argument #1 to 'receive' (invalid receive pattern)", 2) end
-  n = math.floor(n) - #prefix
-  while true do
-    local piece = take(self, n)
-    parts[#parts + 1] = piece
-    n = n - #piece
-    if n <= 0 then return result(start, concat(parts)) end
-    local ok, err = fill(self, s, start)
-    if not ok then return result(start, nil, err, concat(parts)) end
+  n = math.floor(n) - #parts[1]
+  while b:len() < n do
+    local ok, err = fill(self, s, b, start)
+    if not ok then
+      parts[2] = b:take(b:len())
+      return result(start, nil, err, concat(parts))
+    end
   end
+  parts[2] = b:take(n)
+  return result(start, concat(parts))
 end
 
 -- Sends `data:sub(i, j)`; the index of the last byte sent, or
 -- `nil, err, last` (the last byte sent before the error).
-function methods:send(data, i, j)
+local function send(self, data, i, j)
   check(self, "stream", "send")
   local start = monotime()
   local s = self._sock
@@ -458,16 +426,29 @@ end
 -- Whether received bytes wait in the object's buffer (`select` cannot see
 -- them).
 function methods:dirty()
-  return self._pos <= #self._buf
+  local b = self[1]
+  return b ~= nil and b:len() > 0
+end
+
+-- Bytes in and out counted by the buffer (C receive and send) and by Lua.
+local function counts(self)
+  local b = self[1]
+  if not b then return self._rx, self._tx end
+  local i, o = b:counts()
+  return self._rx + i, self._tx + o
 end
 
 -- Bytes received, bytes sent, age in seconds.
 function methods:getstats()
-  return self._rx, self._tx, monotime() - self._birth
+  local rx, tx = counts(self)
+  return rx, tx, monotime() - self._birth
 end
 
 -- Sets the counters `getstats` reports.
 function methods:setstats(rx, tx, age)
+  local b = self[1]
+  self._rx, self._tx = counts(self)
+  if b then b:setcounts(0, 0) end
   self._rx = math.tointeger(rx) or rx or self._rx
   self._tx = math.tointeger(tx) or tx or self._tx
   if age then self._birth = monotime() - age end
@@ -479,7 +460,8 @@ function methods:close()
   local s = self._sock
   if s then s:close() end
   self._sock = nil
-  self._buf, self._pos = "", 1
+  local b = self[1]
+  if b then b:take(b:len()) end
   return 1
 end
 
@@ -743,6 +725,9 @@ function M.install(o)
   package.loaded["socket.unix"] = unix
   return M
 end
+
+-- receive and send: C closures over the Lua functions above.
+methods.receive, methods.send = cstream.compat(receive, send, M)
 
 -- Every class's index table holds the methods itself: one lookup per call.
 for _, mt in pairs(classes) do
