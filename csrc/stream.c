@@ -422,6 +422,52 @@ slow:
   return handover(L, LUA_MULTRET);
 }
 
+
+/* selscan(t, snap, out): for lsock.compat's select.  snap holds, for each
+** entry of array t, the object and its socket at snapshot time (false for
+** none).  nil when t no longer matches snap; else how many entries hold
+** buffered bytes, added to out as LuaSocket's select gives them (an
+** array, and each object a key giving its index).  Run on each call of a
+** cached select, so that nothing is rebuilt while the set stays. */
+static int lsock_selscan(lua_State *L) {
+  lua_Integer i, n, nout, dirty = 0;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  n = (lua_Integer)lua_rawlen(L, 1);
+  nout = (lua_Integer)lua_rawlen(L, 3);
+  if ((lua_Integer)lua_rawlen(L, 2) != 2 * n) return 0;
+  for (i = 1; i <= n; i++) {
+    int same;
+    Buf *b;
+    if (lua_rawgeti(L, 1, i) != LUA_TTABLE) return 0;   /* at 4 */
+    lua_rawgeti(L, 2, 2 * i - 1);
+    same = lua_rawequal(L, 4, 5);
+    lua_rawgeti(L, 2, 2 * i);                             /* at 6 */
+    lua_pushliteral(L, "_sock");
+    lua_rawget(L, 4);                                     /* at 7 */
+    if (!same || !(lua_rawequal(L, 6, 7)
+                   || (!lua_toboolean(L, 6) && lua_isnil(L, 7))))
+      return 0;
+    b = streambuf(L, 4);
+    if (b != NULL && b->end > b->start) {
+      lua_pushvalue(L, 4);
+      lua_pushvalue(L, 4);  /* already in out (a dirty entry twice)? */
+      if (lua_rawget(L, 3) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_rawseti(L, 3, ++nout);
+        lua_pushvalue(L, 4);
+        lua_pushinteger(L, nout);
+        lua_rawset(L, 3);
+        dirty++;
+      } else lua_pop(L, 2);
+    }
+    lua_settop(L, 3);
+  }
+  lua_pushinteger(L, dirty);
+  return 1;
+}
+
 /* compat(luareceive, luasend, module): the receive and send methods. */
 static int lsock_compat(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -498,6 +544,7 @@ static const luaL_Reg funcs[] = {
   {"reader", lsock_reader},
   {"lines", lsock_lines},
   {"compat", lsock_compat},
+  {"selscan", lsock_selscan},
   {NULL, NULL}
 };
 
