@@ -333,6 +333,23 @@ static int compatfill(lua_State *L, Buf *b, Sock *s) {
   return 1;
 }
 
+
+/* A datagram for receive([size]) on a UDP object: 1 if one came at once. */
+static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
+  luaL_Buffer lb;
+  size_t size = 8192;  /* LuaSocket's UDP_DATAGRAMSIZE */
+  char *p;
+  ssize_t n;
+  if (want > 0) size = (size_t)want;
+  p = luaL_buffinitsize(L, &lb, size);
+  do n = recv(s->fd, p, size, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return 0;
+  luaL_pushresultsize(&lb, (size_t)n);
+  b->nin += (lua_Integer)n;
+  return 1;
+}
+
 /* receive([pattern]) */
 static int compatrecv(lua_State *L) {
   int n = lua_gettop(L), t, tries;
@@ -354,6 +371,15 @@ static int compatrecv(lua_State *L) {
     line = 0;
   } else if (t != LUA_TNIL && t != LUA_TNONE) goto slow;
   if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
+  if (b->maxline == 1) {  /* a UDP object: its buffer only counts */
+    Sock *s = compatsock(L, 1);
+    if (s != NULL && s->type == SOCK_DGRAM && t != LUA_TSTRING
+        && (t != LUA_TNUMBER || (lua_isinteger(L, 2) && count > 0))
+        && compatdgram(L, b, s, line ? -1 : (lua_Number)count))
+      return 1;
+    lua_settop(L, n);
+    goto slow;
+  }
   for (tries = 0; ; tries++) {
     if (line) {
       if (pushcrline(L, b)) return 1;
@@ -396,7 +422,18 @@ static int compatsend(lua_State *L) {
     if (!isnum) goto slow;
   }
   if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
-  if ((s = compatsock(L, 1)) == NULL || s->type != SOCK_STREAM) goto slow;
+  if ((s = compatsock(L, 1)) == NULL) goto slow;
+  if (s->type == SOCK_DGRAM) {  /* a connected UDP object: send(data) */
+    ssize_t r;
+    if (n > 2 || b->maxline != 1) goto slow;
+    do r = send(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) goto slow;
+    b->nout += r;
+    lua_pushinteger(L, r);
+    return 1;
+  }
+  if (s->type != SOCK_STREAM || b->maxline == 1) goto slow;
   if (i < 0) i = (lua_Integer)len + i + 1;
   if (i < 1) i = 1;
   if (j < 0) j = (lua_Integer)len + j + 1;

@@ -143,7 +143,9 @@ local function tcpfactory(family)
 end
 local function udpfactory(family)
   return function()
-    return newobj(UNCONN, family, "udp")
+    local o = newobj(UNCONN, family, "udp")
+    o[1] = newbuf(1)  -- maxline 1 marks a UDP object's buffer: counts only
+    return o
   end
 end
 
