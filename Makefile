@@ -9,7 +9,7 @@ WARN     := -std=c99 -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
 SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
+DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-sec \
             netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
