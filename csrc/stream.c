@@ -9,6 +9,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "lsock.h"
@@ -320,13 +321,17 @@ static int compatdebug(lua_State *L) {
   return on;
 }
 
-/* One non-blocking recv into b: 1 if bytes came, else 0 (the Lua code
-** then waits, or sees the end or the error itself). */
+/* One non-blocking recv into b: 1 if bytes came, -1 if none were there,
+** else 0 (the Lua code then sees the end or the error itself). */
 static int compatfill(lua_State *L, Buf *b, Sock *s) {
   ssize_t n;
-  reserve(L, b, COMPAT_READ);
+  /* Room as large as the buffer already is (4 KiB to COMPAT_READ): a
+  ** connection that exchanges small messages keeps a small buffer. */
+  reserve(L, b, b->cap < 4096 ? 4096 : b->cap > COMPAT_READ ? COMPAT_READ
+                                                            : b->cap);
   do n = recv(s->fd, b->data + b->end, b->cap - b->end, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1;
   if (n <= 0) return 0;
   b->end += (size_t)n;
   b->nin += (lua_Integer)n;
@@ -334,7 +339,8 @@ static int compatfill(lua_State *L, Buf *b, Sock *s) {
 }
 
 
-/* A datagram for receive([size]) on a UDP object: 1 if one came at once. */
+/* A datagram for receive([size]) on a UDP object: 1 if one came at once,
+** -1 if none was there, 0 on an error (the Lua code reports it). */
 static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
   luaL_Buffer lb;
   size_t size = 8192;  /* LuaSocket's UDP_DATAGRAMSIZE */
@@ -344,10 +350,54 @@ static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
   p = luaL_buffinitsize(L, &lb, size);
   do n = recv(s->fd, p, size, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
-  if (n < 0) return 0;
+  if (n < 0) {
+    int again = errno == EAGAIN || errno == EWOULDBLOCK;
+    luaL_pushresultsize(&lb, 0);
+    lua_pop(L, 1);
+    return again ? -1 : 0;
+  }
   luaL_pushresultsize(&lb, (size_t)n);
   b->nin += (lua_Integer)n;
   return 1;
+}
+
+/* May receive wait here for the socket, nothing being buffered?  Only
+** when the object has no total timeout and the socket's own timeout is
+** its block timeout (what the Lua code would wait); *dl is the deadline,
+** -1 for none.  Waits longer or of other kinds are the Lua code's. */
+static int compatcanwait(lua_State *L, const Sock *s, double *dl) {
+  lua_Number total, block;
+  int ok;
+  lua_pushliteral(L, "_total");
+  lua_rawget(L, 1);
+  lua_pushliteral(L, "_block");
+  lua_rawget(L, 1);
+  ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER;
+  total = lua_tonumber(L, -2);
+  block = lua_tonumber(L, -1);
+  lua_pop(L, 2);
+  if (!ok || total >= 0 || !((block < 0 && s->timeout < 0)
+                             || block == s->timeout))
+    return 0;
+  *dl = s->timeout < 0 ? -1 : lsockI_now() + s->timeout;
+  return 1;
+}
+
+/* After a try that found nothing: wait (if compatcanwait says so) and
+** try once more with fn.  1: the try brought something; 0: hand over;
+** 2: the wait timed out (nil, "timeout" and, for a stream, "" pushed). */
+static int compatwait(lua_State *L, Sock *s, int stream) {
+  double dl;
+  int err;
+  if (!compatcanwait(L, s, &dl)) return 0;
+  err = lsockI_wait(s, POLLIN, dl);
+  if (err == ETIMEDOUT) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "timeout");
+    if (stream) lua_pushliteral(L, "");
+    return 2;
+  }
+  return err == 0;
 }
 
 /* receive([pattern]) */
@@ -374,9 +424,16 @@ static int compatrecv(lua_State *L) {
   if (b->maxline == 1) {  /* a UDP object: its buffer only counts */
     Sock *s = compatsock(L, 1);
     if (s != NULL && s->type == SOCK_DGRAM && t != LUA_TSTRING
-        && (t != LUA_TNUMBER || (lua_isinteger(L, 2) && count > 0))
-        && compatdgram(L, b, s, line ? -1 : (lua_Number)count))
-      return 1;
+        && (t != LUA_TNUMBER || (lua_isinteger(L, 2) && count > 0))) {
+      lua_Number want = line ? -1 : (lua_Number)count;
+      int r = compatdgram(L, b, s, want);
+      if (r == -1) {
+        r = compatwait(L, s, 0);
+        if (r == 2) return 2;
+        if (r == 1) r = compatdgram(L, b, s, want);
+      }
+      if (r == 1) return 1;
+    }
     lua_settop(L, n);
     goto slow;
   }
@@ -392,7 +449,15 @@ static int compatrecv(lua_State *L) {
     if (tries == 1) break;
     {
       Sock *s = compatsock(L, 1);
-      if (s == NULL || s->type != SOCK_STREAM || !compatfill(L, b, s)) break;
+      int r;
+      if (s == NULL || s->type != SOCK_STREAM) break;
+      r = compatfill(L, b, s);
+      if (r == -1 && b->end == b->start) {
+        r = compatwait(L, s, 1);
+        if (r == 2) return 3;
+        if (r == 1) r = compatfill(L, b, s);
+      }
+      if (r != 1) break;
     }
   }
   lua_settop(L, n);

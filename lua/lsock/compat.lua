@@ -15,7 +15,7 @@ local core = require "lsock.core"
 local E = core.errno
 local EAGAIN = E.EAGAIN
 local monotime, sockselect = core.monotime, core.select
-local sub, gsub = string.sub, string.gsub
+local find, sub, gsub = string.find, string.sub, string.gsub
 local cstream = core._stream
 local newbuf = cstream.buffer
 local concat = table.concat
@@ -55,7 +55,7 @@ local function class(name)
   local mt = { __name = name,
     __index = setmetatable({ class = name }, { __index = methods }) }
   mt.__tostring = function(self)
-    return name .. ": " .. self._id
+    return name .. ": " .. (("%p"):format(self))
   end
   classes[name] = mt
   return mt
@@ -99,7 +99,6 @@ local function newobj(mt, family, kind)
   local o = setmetatable({ _family = family, _kind = kind, _block = -1,
     _total = -1, _coret = false, _rx = 0, _tx = 0,
     _birth = monotime() }, mt)
-  o._id = tostring({}):match("0x%x+") or "0x0"
   return o
 end
 
@@ -120,7 +119,7 @@ end
 local function retry(self, start)
   local b, t = self._block, self._total
   if t < 0 then return b end
-  local left = t - (monotime() - start)
+  local left = start and t - (monotime() - start) or t
   if left < 0 then left = 0 end
   if b < 0 or left < b then return left end
   return b
@@ -182,27 +181,57 @@ M.udp6 = udpfactory("inet6")
 
 ---------------------------------------------------------------- addresses
 
--- Tries each getaddrinfo answer for host, port with fn(sock, addr).
-local function eachaddr(self, host, port, passive, fn)
+-- getaddrinfo's answers; those for numeric hosts (which cannot change)
+-- are kept, a few hundred at most, so that a connect loop does not ask
+-- again each time.
+-- numeric[fam .. socktype (.. "p")][host][port] = answers
+local numeric, nnumeric = {}, 0
+local kinds = {}
+for _, f in ipairs { "inet", "inet6", "unspec" } do
+  kinds[f] = { dgram = { [true] = f .. "dgramp", [false] = f .. "dgram" },
+    stream = { [true] = f .. "streamp", [false] = f .. "stream" } }
+end
+local function resolve(host, port, fam, socktype, passive)
+  local byport
+  if host and (find(host, "^[%d.]+$") or find(host, ":", 1, true)) then
+    local kind = kinds[fam][socktype][passive]
+    local byhost = numeric[kind]
+    if not byhost then byhost = {}; numeric[kind] = byhost end
+    byport = byhost[host]
+    if not byport then byport = {}; byhost[host] = byport end
+    local res = byport[port]
+    if res then return res end
+  end
+  local res, msg, code = core.getaddrinfo(host, tostring(port),
+    { family = fam, socktype = socktype,
+      flags = passive and core.AI_PASSIVE or nil })
+  if res and byport then
+    if nnumeric >= 256 then numeric, nnumeric = {}, 0 end
+    byport[port], nnumeric = res, nnumeric + 1
+  end
+  return res, msg, code
+end
+
+-- Tries each getaddrinfo answer for host, port with
+-- fn(sock, addr, self, extra).
+local function eachaddr(self, host, port, passive, fn, extra)
   if self._kind == "unix" then
     local s, err = ensure(self, "unix")
     if not s then return nil, err end
-    return fn(s, host)
+    return fn(s, host, self, extra)
   end
   if host == "*" then host = nil end
   local fam = self._sock and self._sock:family() or self._family
   if fam == "inet" and host == nil and passive then host = "0.0.0.0" end
   if fam == "inet6" and host == nil and passive then host = "::" end
-  local res, msg, code = core.getaddrinfo(host, tostring(port),
-    { family = fam or "unspec",
-      socktype = self._kind == "udp" and "dgram" or "stream",
-      flags = passive and core.AI_PASSIVE or nil })
+  local res, msg, code = resolve(host, port, fam or "unspec",
+    self._kind == "udp" and "dgram" or "stream", passive)
   if not res then return nil, gaierr(msg, code) end
   local err = "host or service not provided, or not known"
   for _, ai in ipairs(res) do
     local s, e = ensure(self, ai.addr.family)
     if not s then return nil, e end
-    local ok, e2 = fn(s, ai.addr)
+    local ok, e2 = fn(s, ai.addr, self, extra)
     if ok then return ok end
     err = e2
     if not self._fixed then s:close(); self._sock = nil end
@@ -245,20 +274,23 @@ function methods:listen(backlog)
   return 1
 end
 
+-- One connect attempt (eachaddr's fn): `1` or `nil, err`.
+local function connectto(s, addr, self, start)
+  arm(self, s, retry(self, start))
+  local r, msg, code = s:connect(addr)
+  if not r and code == E.EISCONN then r = true end
+  if not r then return nil, errtext(msg, code) end
+  return 1
+end
+
 -- Connects (a master becomes a client); `1` or `nil, err`.
 function methods:connect(host, port)
   check(self, "tcp", "connect")
   if getmetatable(self) == SERVER then
     error("bad argument #1 to 'connect' (tcp{master} expected)", 2)
   end
-  local start = monotime()
-  local ok, err = eachaddr(self, host, port, false, function(s, addr)
-    arm(self, s, retry(self, start))
-    local r, msg, code = s:connect(addr)
-    if not r and code == E.EISCONN then r = true end
-    if not r then return nil, errtext(msg, code) end
-    return 1
-  end)
+  local ok, err = eachaddr(self, host, port, false, connectto,
+    self._total >= 0 and monotime() or nil)
   if ok then
     setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT)
     self[1] = self[1] or newbuf(math.maxinteger)
@@ -270,7 +302,7 @@ end
 function methods:accept()
   check(self, "server", "accept")
   local s = self._sock
-  arm(self, s, retry(self, monotime()))
+  arm(self, s, retry(self))
   local c, msg, code = s:accept()
   if not c then return nil, errtext(msg, code) end
   local o = newobj(self._kind == "unix" and UCLIENT or CLIENT,
@@ -463,7 +495,7 @@ function methods:close()
   if s then s:close() end
   self._sock = nil
   local b = self[1]
-  if b then b:take(b:len()) end
+  if b and b:len() > 0 then b:take(b:len()) end
   return 1
 end
 
@@ -547,16 +579,19 @@ function methods:receivefrom(size)
   return data, addrparts(from)
 end
 
+-- One sendto attempt (eachaddr's fn): the bytes sent or `nil, err`.
+local function sendone(s, addr, self, data)
+  local n, msg, code = s:sendto(data, addr)
+  if not n then return nil, errtext(msg, code) end
+  self._fixed = true
+  self._tx = self._tx + n
+  return n
+end
+
 -- Sends a datagram to ip, port: the bytes sent.
 function methods:sendto(data, host, port)
   check(self, "udp", "sendto")
-  return eachaddr(self, host, port, false, function(s, addr)
-    local n, msg, code = s:sendto(data, addr)
-    if not n then return nil, errtext(msg, code) end
-    self._fixed = true
-    self._tx = self._tx + n
-    return n
-  end)
+  return eachaddr(self, host, port, false, sendone, data)
 end
 
 -- Binds a UDP object (`udp:setsockname(ip, port)`).
