@@ -416,7 +416,7 @@ static int compatrecv(lua_State *L) {
       goto slow;
   } else if (t == LUA_TNUMBER) {
     lua_Number v = lua_tonumber(L, 2);
-    if (!(v >= 0 && v < (lua_Number)(1 << 30))) goto slow;
+    if (!(v >= 1 && v < (lua_Number)(1 << 30))) goto slow;  /* 0: closed? */
     count = (size_t)v;
     line = 0;
   } else if (t != LUA_TNIL && t != LUA_TNONE) goto slow;

@@ -135,15 +135,27 @@ end
 
 ---------------------------------------------------------------- constructors
 
+-- tcp() and udp() make no descriptor until bind/connect (the family is
+-- not known yet); tcp4() and the others make theirs at once, as
+-- LuaSocket's do.
 local function tcpfactory(family)
   return function()
-    return newobj(MASTER, family, "tcp")
+    local o = newobj(MASTER, family, "tcp")
+    if family then
+      local ok, err = ensure(o, family)
+      if not ok then return nil, err end
+    end
+    return o
   end
 end
 local function udpfactory(family)
   return function()
     local o = newobj(UNCONN, family, "udp")
     o[1] = newbuf(1)  -- maxline 1 marks a UDP object's buffer: counts only
+    if family then
+      local ok, err = ensure(o, family)
+      if not ok then return nil, err end
+    end
     return o
   end
 end
@@ -302,6 +314,7 @@ end
 function methods:accept()
   check(self, "server", "accept")
   local s = self._sock
+  if not s then return nil, "closed" end
   arm(self, s, retry(self))
   local c, msg, code = s:accept()
   if not c then return nil, errtext(msg, code) end
@@ -369,7 +382,10 @@ local function receive(self, pattern, prefix)
       local ok, err = fill(self, s, b, start)
       if not ok then
         parts[2] = b:take(b:len())
-        if err == "closed" then return result(start, concat(parts)) end
+        -- At the end: success if any bytes came (LuaSocket's recvall).
+        if err == "closed" and #parts[2] > 0 then
+          return result(start, concat(parts))
+        end
         return result(start, nil, err, concat(parts))
       end
     end

@@ -136,6 +136,14 @@ function M.new(_, sel)
   -- The select function: ready readers, ready writers (arrays, and each
   -- object a key giving its index), and `"timeout"` when none is.
   return function(recvt, sendt, timeout)
+    if recvt ~= nil and type(recvt) ~= "table" then
+      error(("bad argument #1 to 'select' (table expected, got %s)")
+        :format(type(recvt)), 2)
+    end
+    if sendt ~= nil and type(sendt) ~= "table" then
+      error(("bad argument #2 to 'select' (table expected, got %s)")
+        :format(type(sendt)), 2)
+    end
     timeout = tonumber(timeout)
     if timeout and timeout < 0 then timeout = nil end
     if type(recvt) == "table" then
