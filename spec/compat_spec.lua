@@ -328,7 +328,7 @@ scenarios["select's argument checks and closed sockets (testclnt: select functio
   return out
 end
 
-scenarios["*a after the peer's close, receive after a local close (testclnt: read after close)"] = function(s)
+scenarios["*a after the peer's close, receive after a local close (testclnt)"] = function(s)
   local out = {}
   local srv, c, a = pair(s)
   a:settimeout(1)
@@ -394,7 +394,7 @@ scenarios["mixed patterns over one stream (testclnt: mixed patterns)"] = functio
   return out
 end
 
-scenarios["non-blocking transfer with partial results as prefixes (testclnt: non-blocking transfer)"] = function(s)
+scenarios["non-blocking transfer, partial results as prefixes (testclnt)"] = function(s)
   local out = {}
   for _, size in ipairs { 1, 17, 4091, 80199 } do
     local srv, c, a = pair(s)
