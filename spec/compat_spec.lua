@@ -293,7 +293,7 @@ scenarios["methods registered on every class (testclnt: method registration)"] =
   return out
 end
 
-scenarios["descriptors at once for tcp4/udp4/tcp6/udp6, -1 after close (testclnt: active close)"] = function(s)
+scenarios["descriptors at once for tcp4 and the like, -1 after close (testclnt)"] = function(s)
   local out = {}
   for _, f in ipairs { "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6" } do
     local o = s[f]()
