@@ -346,6 +346,8 @@ The table form takes every family: `{family="inet", host=, port=}`,
 `"inet6"` (also `scope`, `flowinfo`), `"unix"` (`path`), `"netlink"`
 (`pid`, `groups`) and `"packet"` (`ifindex`, `protocol`, `hatype`,
 `pkttype`, `address` = hardware address bytes); see doc/netlink.md.
+`{family="unspec"}` is the empty address: a datagram socket connected to
+it is connected no more (connect(2)).
 @function addr
 @tparam string|table host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), a unix
   path ("\0name" is abstract), or a table `{family=, ...}`

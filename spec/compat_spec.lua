@@ -430,6 +430,55 @@ scenarios["non-blocking transfer, partial results as prefixes (testclnt)"] = fun
   return out
 end
 
+
+scenarios["udp setpeername(\"*\") disconnects"] = function(s)
+  -- An explicit port (the kernel keeps it through the disconnect).
+  local probe = s.udp(); probe:setsockname("127.0.0.1", 0)
+  local _, p = probe:getsockname(); probe:close()
+  local u1, u2, u3 = s.udp(), s.udp(), s.udp()
+  local out = { { u1:setsockname("127.0.0.1", p) } }
+  u2:setsockname("127.0.0.1", 0); u3:setsockname("127.0.0.1", 0)
+  for _, u in ipairs { u1, u2, u3 } do u:settimeout(1) end
+  local ip2, p2 = u2:getsockname()
+  out[#out + 1] = { u1:setpeername(ip2, p2), kind(u1) }
+  u3:sendto("from u3, filtered", "127.0.0.1", p)  -- not the peer: dropped
+  u2:sendto("from u2", "127.0.0.1", p)
+  out[#out + 1] = { u1:receive() }
+  out[#out + 1] = { u1:setpeername("*"), kind(u1), (pcall(u1.getpeername, u1)) }
+  out[#out + 1] = { select(2, u1:getsockname()) == p }
+  u3:sendto("from u3", "127.0.0.1", p)
+  local data, ip, port = u1:receivefrom()
+  local _, p3 = u3:getsockname()
+  out[#out + 1] = { data, ip, port == math.tointeger(tonumber(p3)) }
+  out[#out + 1] = { u1:sendto("back", ip, port), u3:receive() }
+  for _, u in ipairs { u1, u2, u3 } do u:close() end
+  return out
+end
+
+-- Set and read back on loopback sockets only: setting a multicast option
+-- sends nothing (no group is joined), so no network namespace is needed;
+-- joining and multicast traffic run in one (spec/compat_mcast_spec.lua).
+-- These are the names Debian's LuaSocket 3.0.0 knows both ways.
+scenarios["ip-*/ipv6-* multicast option names, set and read back"] = function(s)
+  local out = {}
+  local u = s.udp4(); u:setsockname("127.0.0.1", 0)
+  out[#out + 1] = { u:setoption("ip-multicast-ttl", 4) }
+  for _, v in ipairs { false, true } do
+    out[#out + 1] = { u:setoption("ip-multicast-loop", v), u:getoption("ip-multicast-loop") }
+  end
+  out[#out + 1] = { u:setoption("ip-multicast-if", "127.0.0.1"), u:getoption("ip-multicast-if") }
+  local v = s.udp6(); v:setsockname("::1", 0)
+  for _, name in ipairs { "ipv6-unicast-hops", "ipv6-multicast-hops" } do
+    out[#out + 1] = { name, v:setoption(name, 7), v:getoption(name) }
+  end
+  for _, b in ipairs { false, true } do
+    out[#out + 1] = { v:setoption("ipv6-multicast-loop", b), v:getoption("ipv6-multicast-loop") }
+  end
+  out[#out + 1] = { v:setoption("ipv6-v6only", true), v:getoption("ipv6-v6only") }
+  u:close(); v:close()
+  return out
+end
+
 describe("lsock.compat, scenario by scenario against LuaSocket", function()
   local names = {}
   for name in pairs(scenarios) do names[#names + 1] = name end

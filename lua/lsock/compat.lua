@@ -29,6 +29,7 @@ M._SOCKETINVALID = -1
 M.BLOCKSIZE = 2048
 
 local BUFSIZE = 65536
+local UNSPEC = core.addr { family = "unspec" }
 
 ---------------------------------------------------------------- errors
 
@@ -541,7 +542,9 @@ end
 
 -- The peer's address: ip, port, family.
 function methods:getpeername()
-  if getmetatable(self) == UNCONN then return nil, "not connected" end
+  if getmetatable(self) == UNCONN then
+    error("calling 'getpeername' on bad self (udp{connected} expected)", 2)
+  end
   return names(self, "getpeername")
 end
 
@@ -620,16 +623,12 @@ end
 function methods:setpeername(host, port)
   check(self, "udp", "setpeername")
   if host == "*" then
-    -- Dissolving the association: a fresh socket on the same local address
-    -- (lsock's connect takes no AF_UNSPEC address).
-    local old = self._sock
-    if old then
-      local here = old:getsockname()
-      local s, err = core.socket(old:family(), "dgram")
-      if not s then return nil, err end
-      old:close()
-      s:bind(here)
-      self._sock, self._coret = s, false
+    -- Dissolving the association: connect to AF_UNSPEC, as LuaSocket does
+    -- (the kernel keeps an explicitly bound address, drops an automatic one).
+    local s = self._sock
+    if s then
+      local ok, msg, code = s:connect(UNSPEC)
+      if not ok and code ~= E.EAFNOSUPPORT then return nil, errtext(msg, code) end
     end
     setmetatable(self, UNCONN)
     return 1
