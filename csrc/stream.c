@@ -342,21 +342,23 @@ static int compatfill(lua_State *L, Buf *b, Sock *s) {
 /* A datagram for receive([size]) on a UDP object: 1 if one came at once,
 ** -1 if none was there, 0 on an error (the Lua code reports it). */
 static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
+  char stack[8192];  /* LuaSocket's UDP_DATAGRAMSIZE, its default size */
   luaL_Buffer lb;
-  size_t size = 8192;  /* LuaSocket's UDP_DATAGRAMSIZE */
-  char *p;
+  size_t size = want > 0 ? (size_t)want : sizeof stack;
+  char *p = size <= sizeof stack ? stack : luaL_buffinitsize(L, &lb, size);
   ssize_t n;
-  if (want > 0) size = (size_t)want;
-  p = luaL_buffinitsize(L, &lb, size);
   do n = recv(s->fd, p, size, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
     int again = errno == EAGAIN || errno == EWOULDBLOCK;
-    luaL_pushresultsize(&lb, 0);
-    lua_pop(L, 1);
+    if (p != stack) {
+      luaL_pushresultsize(&lb, 0);
+      lua_pop(L, 1);
+    }
     return again ? -1 : 0;
   }
-  luaL_pushresultsize(&lb, (size_t)n);
+  if (p == stack) lua_pushlstring(L, p, (size_t)n);
+  else luaL_pushresultsize(&lb, (size_t)n);
   b->nin += (lua_Integer)n;
   return 1;
 }
