@@ -16,7 +16,7 @@ ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
 .PHONY: all demo test test-asan test-valgrind lint deps clean \
         fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
-        guide bench bench-quick bench-lines bench-udp
+        guide bench bench-quick bench-lines bench-udp bench-compat
 
 all: build/lsock/core.so
 
@@ -178,6 +178,11 @@ bench-lines: deps all build/bench/lines_fgets
 	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  python3 bench/lines.py $(BENCH_ARGS)
+
+# lsock.compat against LuaSocket (bench/RESULTS-compat.md); `make bench`
+# and `make bench-lines` also run the LuaSocket scripts on compat.install().
+bench-compat: deps all
+	@$(LUA_ENV) $(LUA) bench/compat.lua
 
 # Issue 5's benchmark: echo servers (C epoll, lsock, LuaSocket, luv,
 # cqueues) under C = 100, 2000 and 10000 request/response connections from

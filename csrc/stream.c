@@ -245,9 +245,21 @@ static int fastlines(lua_State *L) {
 ** non-blocking recv straight into it when that is needed; send tries
 ** non-blocking sends.  Anything else (waiting, errors, prefixes, _DEBUG)
 ** is the Lua method's (upvalue 1).  Upvalue 2 is the compat module (its
-** _DEBUG field), upvalue 3 the socket metatable. */
+** _DEBUG field), upvalue 3 the socket metatable, 4 to 7 the field names
+** (kept so that no call interns them again). */
 
 #define COMPAT_READ  65536
+enum { UV_SOCK = 4, UV_DEBUG, UV_TOTAL, UV_BLOCK, COMPAT_NUP = UV_BLOCK };
+
+static void pushcompatup(lua_State *L, int fn, int mod) {
+  lua_pushvalue(L, fn);
+  lua_pushvalue(L, mod);
+  luaL_getmetatable(L, LSOCK_SOCKET);
+  lua_pushliteral(L, "_sock");
+  lua_pushliteral(L, "_DEBUG");
+  lua_pushliteral(L, "_total");
+  lua_pushliteral(L, "_block");
+}
 
 /* The line (every CR dropped) if a whole one is buffered, consumed. */
 static int pushcrline(lua_State *L, Buf *b) {
@@ -300,7 +312,7 @@ static int meth_setcounts(lua_State *L) {
 /* The open lsock socket at st._sock, or NULL. */
 static Sock *compatsock(lua_State *L, int st) {
   Sock *s = NULL;
-  lua_pushliteral(L, "_sock");
+  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
   if (lua_rawget(L, st) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
     if (lua_rawequal(L, -1, lua_upvalueindex(3))) {
       s = (Sock *)lua_touserdata(L, -2);
@@ -314,7 +326,7 @@ static Sock *compatsock(lua_State *L, int st) {
 
 static int compatdebug(lua_State *L) {
   int on;
-  lua_pushliteral(L, "_DEBUG");
+  lua_pushvalue(L, lua_upvalueindex(UV_DEBUG));
   lua_rawget(L, lua_upvalueindex(2));
   on = lua_toboolean(L, -1);
   lua_pop(L, 1);
@@ -370,9 +382,9 @@ static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
 static int compatcanwait(lua_State *L, const Sock *s, double *dl) {
   lua_Number total, block;
   int ok;
-  lua_pushliteral(L, "_total");
+  lua_pushvalue(L, lua_upvalueindex(UV_TOTAL));
   lua_rawget(L, 1);
-  lua_pushliteral(L, "_block");
+  lua_pushvalue(L, lua_upvalueindex(UV_BLOCK));
   lua_rawget(L, 1);
   ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER;
   total = lua_tonumber(L, -2);
@@ -538,35 +550,37 @@ static int lsock_selscan(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  lua_pushliteral(L, "_sock");                            /* at 4 */
   n = (lua_Integer)lua_rawlen(L, 1);
   nout = (lua_Integer)lua_rawlen(L, 3);
   if ((lua_Integer)lua_rawlen(L, 2) != 2 * n) return 0;
   for (i = 1; i <= n; i++) {
     int same;
     Buf *b;
-    if (lua_rawgeti(L, 1, i) != LUA_TTABLE) return 0;   /* at 4 */
+    if (lua_rawgeti(L, 1, i) != LUA_TTABLE) return 0;   /* at 5 */
     lua_rawgeti(L, 2, 2 * i - 1);
-    same = lua_rawequal(L, 4, 5);
-    lua_rawgeti(L, 2, 2 * i);                             /* at 6 */
-    lua_pushliteral(L, "_sock");
-    lua_rawget(L, 4);                                     /* at 7 */
-    if (!same || !(lua_rawequal(L, 6, 7)
-                   || (!lua_toboolean(L, 6) && lua_isnil(L, 7))))
+    same = lua_rawequal(L, 5, 6);
+    lua_rawgeti(L, 2, 2 * i);                             /* at 7 */
+    lua_pushvalue(L, 4);
+    lua_rawget(L, 5);                                     /* at 8 */
+    if (!same || !(lua_rawequal(L, 7, 8)
+                   || (!lua_toboolean(L, 7) && lua_isnil(L, 8))))
       return 0;
-    b = streambuf(L, 4);
+    b = streambuf(L, 5);
     if (b != NULL && b->end > b->start) {
-      lua_pushvalue(L, 4);
-      lua_pushvalue(L, 4);  /* already in out (a dirty entry twice)? */
+      lua_pushvalue(L, 5);
+      lua_pushvalue(L, 5);  /* already in out (a dirty entry twice)? */
       if (lua_rawget(L, 3) == LUA_TNIL) {
         lua_pop(L, 1);
         lua_rawseti(L, 3, ++nout);
-        lua_pushvalue(L, 4);
+        lua_pushvalue(L, 5);
         lua_pushinteger(L, nout);
         lua_rawset(L, 3);
         dirty++;
       } else lua_pop(L, 2);
     }
-    lua_settop(L, 3);
+    lua_settop(L, 4);
   }
   lua_pushinteger(L, dirty);
   return 1;
@@ -577,14 +591,10 @@ static int lsock_compat(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   luaL_checktype(L, 3, LUA_TTABLE);
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, 3);
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_pushcclosure(L, compatrecv, 3);
-  lua_pushvalue(L, 2);
-  lua_pushvalue(L, 3);
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_pushcclosure(L, compatsend, 3);
+  pushcompatup(L, 1, 3);
+  lua_pushcclosure(L, compatrecv, COMPAT_NUP);
+  pushcompatup(L, 2, 3);
+  lua_pushcclosure(L, compatsend, COMPAT_NUP);
   return 2;
 }
 
