@@ -249,6 +249,7 @@ static int fastlines(lua_State *L) {
 ** (kept so that no call interns them again). */
 
 #define COMPAT_READ  65536
+#define COMPAT_FIRST  1000
 enum { UV_SOCK = 4, UV_DEBUG, UV_TOTAL, UV_BLOCK, COMPAT_NUP = UV_BLOCK };
 
 static void pushcompatup(lua_State *L, int fn, int mod) {
@@ -337,10 +338,18 @@ static int compatdebug(lua_State *L) {
 ** else 0 (the Lua code then sees the end or the error itself). */
 static int compatfill(lua_State *L, Buf *b, Sock *s) {
   ssize_t n;
-  /* Room as large as the buffer already is (4 KiB to COMPAT_READ): a
+  if (b->cap == 0) {
+    /* A first buffer small enough for malloc's per-thread cache: most
+    ** connections of a request/response protocol never need more. */
+    void *ud;
+    lua_Alloc allocf = lua_getallocf(L, &ud);
+    b->data = (char *)allocf(ud, NULL, 0, COMPAT_FIRST);
+    if (b->data == NULL) luaL_error(L, "not enough memory");
+    b->cap = COMPAT_FIRST;
+  }
+  /* Room as large as the buffer already is (up to COMPAT_READ): a
   ** connection that exchanges small messages keeps a small buffer. */
-  reserve(L, b, b->cap < 4096 ? 4096 : b->cap > COMPAT_READ ? COMPAT_READ
-                                                            : b->cap);
+  reserve(L, b, b->cap > COMPAT_READ ? COMPAT_READ : b->cap);
   do n = recv(s->fd, b->data + b->end, b->cap - b->end, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1;
