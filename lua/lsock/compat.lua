@@ -646,7 +646,8 @@ end
 ---------------------------------------------------------------- module functions
 
 --- Waits until an object of `recvt` is readable or one of `sendt`
--- writable (LuaSocket's `socket.select`, poll underneath).
+-- writable (LuaSocket's `socket.select`, poll underneath; tables passed
+-- unchanged call after call get a cached epoll poller).
 -- @treturn table ready readers (an array, and each object a key giving its index)
 -- @treturn table ready writers
 -- @treturn string `"timeout"` when none is ready
