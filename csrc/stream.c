@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 
 #include "lsock.h"
 
@@ -595,6 +596,15 @@ static int lsock_selscan(lua_State *L) {
   return 1;
 }
 
+/* walltime(): seconds since the epoch, with a fraction (lsock.compat's
+** gettime: LuaSocket's is the wall clock). */
+static int lsock_walltime(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+  return 1;
+}
+
 /* compat(luareceive, luasend, module): the receive and send methods. */
 static int lsock_compat(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -668,6 +678,7 @@ static const luaL_Reg funcs[] = {
   {"lines", lsock_lines},
   {"compat", lsock_compat},
   {"selscan", lsock_selscan},
+  {"walltime", lsock_walltime},
   {NULL, NULL}
 };
 

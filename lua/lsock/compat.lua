@@ -685,21 +685,12 @@ function M.sleep(s)
   if s > 0 then core.sleep(s) end
 end
 
-local walloff
+local walltime = core.gettime or cstream.walltime
 --- Seconds since the epoch, with a fraction (the wall clock).
 -- @treturn number seconds since the epoch
 -- @usage local t0 = compat.gettime()
 function M.gettime()
-  if core.gettime then return core.gettime() end
-  if not walloff then
-    -- No wall clock with sub-second precision in lsock's core yet: read it
-    -- once from date(1) and follow the monotonic clock from there.
-    local p = io.popen("date +%s.%N")
-    local now = p and tonumber(p:read("l"))
-    if p then p:close() end
-    walloff = (now or os.time()) - monotime()
-  end
-  return walloff + monotime()
+  return walltime()
 end
 
 --- Returns its arguments after the first `n`.
