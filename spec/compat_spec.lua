@@ -479,6 +479,80 @@ scenarios["ip-*/ipv6-* multicast option names, set and read back"] = function(s)
   return out
 end
 
+
+-- compat caches an epoll poller for tables passed again unchanged (64
+-- entries or more, from the third call): the results must stay
+-- LuaSocket's while the tables change under it.
+scenarios["select over tables that stay and change (compat's cached poller)"] = function(s)
+  local out = {}
+  local socks = {}
+  for i = 1, 100 do
+    local u = s.udp(); u:setsockname("127.0.0.1", 0); u:settimeout(1); socks[i] = u
+  end
+  local tx = s.udp()
+  local function poke(u, what)
+    local ip, port = u:getsockname()
+    tx:sendto(what, ip, port)
+  end
+  local function sel(r, w, t)
+    local rr, ww, e = s.select(r, w, t)
+    local ri = {}
+    for k, o in ipairs(rr) do ri[#ri + 1] = { k, rr[o] == k, (o:getsockname()) ~= nil } end
+    return { #rr, #ww, e, ri }
+  end
+  for _ = 1, 4 do out[#out + 1] = sel(socks, nil, 0.01) end  -- timeouts
+  poke(socks[50], "a")
+  out[#out + 1] = sel(socks, nil, 1)
+  out[#out + 1] = { socks[50]:receive() }
+  out[#out + 1] = sel(socks, nil, 0.01)
+  -- An entry replaced in place: the new socket is watched, the old not.
+  local old = socks[60]
+  local new = s.udp(); new:setsockname("127.0.0.1", 0); new:settimeout(1)
+  socks[60] = new
+  poke(old, "old"); poke(new, "new")
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 1) end
+  out[#out + 1] = { new:receive(), old:receive() }
+  -- An entry closed in place, and a table that grows.
+  socks[70]:close()
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 0.01) end
+  local extra = s.udp(); extra:setsockname("127.0.0.1", 0); extra:settimeout(1)
+  socks[#socks + 1] = extra
+  poke(extra, "x")
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 1) end
+  out[#out + 1] = { extra:receive() }
+  -- Writers too, and one object in both tables.
+  local w = { socks[1], socks[2] }
+  for _ = 1, 4 do out[#out + 1] = sel(socks, w, 1) end
+  for _, u in ipairs(socks) do u:close() end
+  old:close(); tx:close()
+  return out
+end
+
+scenarios["select: a buffered line in a cached set is ready at once"] = function(s)
+  local srv, c, a = pair(s)
+  local set = { a }
+  for i = 2, 80 do
+    local u = s.udp(); u:setsockname("127.0.0.1", 0); set[i] = u
+  end
+  local out = {}
+  for _ = 1, 3 do out[#out + 1] = { select(3, s.select(set, nil, 0.01)) } end
+  c:send("one\ntwo\n")
+  a:settimeout(1)
+  local r = s.select(set, nil, 1)
+  out[#out + 1] = { #r, r[1] == a }
+  out[#out + 1] = { a:receive(), a:dirty() }
+  for _ = 1, 3 do
+    local rr, _, e = s.select(set, nil, 1)
+    out[#out + 1] = { #rr, rr[1] == a, e }
+  end
+  out[#out + 1] = { a:receive(), a:dirty() }
+  local rr, _, e = s.select(set, nil, 0.01)
+  out[#out + 1] = { #rr, e }
+  for i = 2, #set do set[i]:close() end
+  c:close(); a:close(); srv:close()
+  return out
+end
+
 describe("lsock.compat, scenario by scenario against LuaSocket", function()
   local names = {}
   for name in pairs(scenarios) do names[#names + 1] = name end
