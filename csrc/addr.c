@@ -387,7 +387,7 @@ static int lsock_addr(lua_State *L) {
   return 1;
 }
 
-static const struct { const char *name; int flag; } aiflags[] = {
+static const LsockName aiflags[] = {
   {"passive", AI_PASSIVE}, {"canonname", AI_CANONNAME},
   {"numerichost", AI_NUMERICHOST}, {"numericserv", AI_NUMERICSERV},
   {"v4mapped", AI_V4MAPPED}, {"all", AI_ALL}, {"addrconfig", AI_ADDRCONFIG},
@@ -403,31 +403,6 @@ static const struct { const char *name; int flag; } aiflags[] = {
 #endif
   {NULL, 0}
 };
-
-/* Flags from a number or a string of names ("passive canonname"). */
-static int checkgaiflags(lua_State *L, int arg, const void *table) {
-  const struct { const char *name; int flag; } *t = table, *f;
-  const char *s;
-  int flags = 0;
-  if (lua_isnoneornil(L, arg)) return 0;
-  if (lua_type(L, arg) == LUA_TNUMBER) return lsockI_checkint(L, arg);
-  s = luaL_checkstring(L, arg);
-  for (;;) {
-    size_t n;
-    s += strspn(s, " ,|");
-    if (*s == '\0') return flags;
-    n = strcspn(s, " ,|");
-    for (f = t; f->name; f++)
-      if (strlen(f->name) == n && memcmp(f->name, s, n) == 0) break;
-    if (f->name == NULL) {
-      lua_pushlstring(L, s, n);
-      return luaL_argerror(L, arg, lua_pushfstring(L, "unknown flag '%s'",
-                                                   lua_tostring(L, -1)));
-    }
-    flags |= f->flag;
-    s += n;
-  }
-}
 
 /*** Resolve a host and service to addresses.
 @function getaddrinfo
@@ -480,7 +455,7 @@ static int lsock_getaddrinfo(lua_State *L) {
     hints.ai_protocol = lsockI_checkprotocol(L, 3, 0);
     lua_getfield(L, 4, "flags");
     lua_replace(L, 3);
-    hints.ai_flags = checkgaiflags(L, 3, aiflags);
+    hints.ai_flags = lsockI_checkflagnames(L, 3, 0, aiflags);
   }
   r = getaddrinfo(host, service, &hints, &res);
   if (r != 0) return gaifail(L, r);
@@ -518,7 +493,7 @@ static int lsock_getaddrinfo(lua_State *L) {
 /* lsock.getnameinfo(addr [, flags]) -> host, service */
 static int lsock_getnameinfo(lua_State *L) {
   const Addr *a = checkaddr(L, 1);
-  int flags = checkgaiflags(L, 2, niflags);
+  int flags = lsockI_checkflagnames(L, 2, 0, niflags);
   char host[NI_MAXHOST], serv[NI_MAXSERV];
   int r = getnameinfo((const struct sockaddr *)&a->ss, a->len, host,
                       sizeof host, serv, sizeof serv, flags);

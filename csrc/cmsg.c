@@ -15,7 +15,6 @@
 #include <sys/time.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <linux/errqueue.h>
 
 #include "lsock.h"
 

@@ -1,10 +1,10 @@
 /*
-** The link-level families and the machine's interfaces: netlink and
-** packet socket addresses (fields, tostring, the table form of
-** lsock.addr for every family), their protocol names, the packet_mreq
-** option value and lsock.getifaddrs.  addr.c and socket.c call in here
-** for what is not inet/inet6/unix; messages themselves are Lua's
-** (lua/lsock/netlink.lua).
+** The link-level families: netlink and packet socket addresses (fields,
+** tostring, the table form of lsock.addr for every family), their
+** protocol names and constants, and the packet_mreq option value.  A
+** floor below addr.c: addr.c, socket.c and mcastopt.c call in here for
+** what is not inet/inet6/unix; messages themselves are Lua's
+** (lua/lsock/netlink.lua), interfaces are ifaddrs.c's.
 */
 #include "compat.h"
 
@@ -12,12 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <net/if_arp.h>
-#include <linux/netlink.h>
-#include <linux/if_packet.h>
-#include <linux/if_ether.h>
 
 #include "lsock.h"
 
@@ -28,9 +24,8 @@
 
 #define HWMAX    sizeof(((struct sockaddr_ll *)0)->sll_addr)
 
-typedef struct LName { const char *name; int value; } LName;
 
-static const LName nlprotos[] = {
+static const LsockName nlprotos[] = {
   {"route", NETLINK_ROUTE}, {"sock_diag", NETLINK_SOCK_DIAG},
   {"inet_diag", NETLINK_INET_DIAG}, {"generic", NETLINK_GENERIC},
   {"netfilter", NETLINK_NETFILTER},
@@ -39,18 +34,18 @@ static const LName nlprotos[] = {
   {NULL, 0}
 };
 
-static const LName ethertypes[] = {
+static const LsockName ethertypes[] = {
   {"all", ETH_P_ALL}, {"ip", ETH_P_IP}, {"ipv6", ETH_P_IPV6},
   {"arp", ETH_P_ARP}, {"8021q", ETH_P_8021Q}, {NULL, 0}
 };
 
-static const LName pkttypes[] = {
+static const LsockName pkttypes[] = {
   {"host", PACKET_HOST}, {"broadcast", PACKET_BROADCAST},
   {"multicast", PACKET_MULTICAST}, {"otherhost", PACKET_OTHERHOST},
   {"outgoing", PACKET_OUTGOING}, {NULL, 0}
 };
 
-static const LName mreqtypes[] = {
+static const LsockName mreqtypes[] = {
   {"promisc", PACKET_MR_PROMISC}, {"multicast", PACKET_MR_MULTICAST},
   {"allmulti", PACKET_MR_ALLMULTI},
 #ifdef PACKET_MR_UNICAST
@@ -59,30 +54,8 @@ static const LName mreqtypes[] = {
   {NULL, 0}
 };
 
-#ifndef IFF_LOWER_UP
-#define IFF_LOWER_UP  0x10000
-#endif
-#ifndef IFF_DORMANT
-#define IFF_DORMANT   0x20000
-#endif
-#ifndef IFF_ECHO
-#define IFF_ECHO      0x40000
-#endif
-
-static const LName ifflags[] = {
-  {"up", IFF_UP}, {"broadcast", IFF_BROADCAST}, {"debug", IFF_DEBUG},
-  {"loopback", IFF_LOOPBACK}, {"pointopoint", IFF_POINTOPOINT},
-  {"notrailers", IFF_NOTRAILERS}, {"running", IFF_RUNNING},
-  {"noarp", IFF_NOARP}, {"promisc", IFF_PROMISC},
-  {"allmulti", IFF_ALLMULTI}, {"master", IFF_MASTER},
-  {"slave", IFF_SLAVE}, {"multicast", IFF_MULTICAST},
-  {"portsel", IFF_PORTSEL}, {"automedia", IFF_AUTOMEDIA},
-  {"dynamic", IFF_DYNAMIC}, {"lower_up", IFF_LOWER_UP},
-  {"dormant", IFF_DORMANT}, {"echo", IFF_ECHO}, {NULL, 0}
-};
-
 /* The constants of this file's families, set on the module table. */
-static const LName constants[] = {
+static const LsockName constants[] = {
   {"NETLINK_ROUTE", NETLINK_ROUTE}, {"NETLINK_SOCK_DIAG", NETLINK_SOCK_DIAG},
   {"NETLINK_GENERIC", NETLINK_GENERIC},
   {"NETLINK_NETFILTER", NETLINK_NETFILTER},
@@ -130,16 +103,16 @@ static const LName constants[] = {
   {NULL, 0}
 };
 
-static const LName *lookup(const LName *t, const char *s) {
+static const LsockName *lookup(const LsockName *t, const char *s) {
   for (; t->name; t++)
     if (strcmp(t->name, s) == 0) return t;
   return NULL;
 }
 
 /* A number, or a name of table t (what: for the message). */
-static lua_Integer checklname(lua_State *L, int arg, const LName *t,
+static lua_Integer checklname(lua_State *L, int arg, const LsockName *t,
                               const char *what) {
-  const LName *n;
+  const LsockName *n;
   const char *s;
   if (lua_type(L, arg) == LUA_TNUMBER) return luaL_checkinteger(L, arg);
   s = luaL_checkstring(L, arg);
@@ -153,7 +126,7 @@ static lua_Integer checklname(lua_State *L, int arg, const LName *t,
 /* Protocols ---------------------------------------------------------------- */
 
 /* The protocol argument of lsock.socket for 'family': netlink protocols
-** and ethertypes (host byte order) by name; others as core.c reads them. */
+** and ethertypes (host byte order) by name; others as args.c reads them. */
 int lsockI_checkfamproto(lua_State *L, int arg, int family) {
   lua_Integer v;
   if (lua_isnoneornil(L, arg)) return 0;
@@ -199,9 +172,9 @@ static lua_Integer intfield(lua_State *L, int t, const char *k,
 
 /* t[k]: a number or a name of table n. */
 static lua_Integer namefield(lua_State *L, int t, const char *k,
-                             const LName *n, const char *what,
+                             const LsockName *n, const char *what,
                              lua_Integer def) {
-  const LName *f;
+  const LsockName *f;
   lua_getfield(L, t, k);
   if (lua_type(L, -1) == LUA_TSTRING) {
     const char *s = lua_tostring(L, -1);
@@ -418,76 +391,11 @@ int lsockI_encodepmreq(lua_State *L, const char *option, LsockOptval *v,
 }
 
 
-/* Interfaces --------------------------------------------------------------- */
-
-static socklen_t salen(const struct sockaddr *sa) {
-  switch (sa->sa_family) {
-    case AF_INET: return sizeof(struct sockaddr_in);
-    case AF_INET6: return sizeof(struct sockaddr_in6);
-    case AF_PACKET: return sizeof(struct sockaddr_ll);
-    case AF_NETLINK: return sizeof(struct sockaddr_nl);
-    default: return sizeof(struct sockaddr);
-  }
-}
-
-static void setsa(lua_State *L, const struct sockaddr *sa, const char *k) {
-  if (sa == NULL) return;
-  lsockI_pushaddr(L, sa, salen(sa));
-  lua_setfield(L, -2, k);
-}
-
-/*** The machine's interfaces and their addresses.
-One entry per address: every interface appears at least once (its
-packet-family entry, or an entry without `addr`).
-@function getifaddrs
-@treturn {table,...} {name=, index=, flags={up=true, loopback=true, ...},
-  addr=sockaddr, netmask=sockaddr, broadaddr=sockaddr or dstaddr=sockaddr}
-@return[2] nil, msg, errno
-@usage for _, i in ipairs(assert(lsock.getifaddrs())) do
-  print(i.name, i.addr) end
-@see getifaddrs(3)
-*/
-static int lsock_getifaddrs(lua_State *L) {
-  struct ifaddrs *list, *i;
-  lua_Integer n = 0;
-  if (getifaddrs(&list) == -1) return lsockI_fail(L, errno);
-  lua_newtable(L);
-  for (i = list; i; i = i->ifa_next) {
-    const LName *f;
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, i->ifa_name);
-    lua_setfield(L, -2, "name");
-    lua_pushinteger(L, if_nametoindex(i->ifa_name));
-    lua_setfield(L, -2, "index");
-    lua_newtable(L);
-    for (f = ifflags; f->name; f++)
-      if (i->ifa_flags & (unsigned)f->value) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, f->name);
-      }
-    lua_setfield(L, -2, "flags");
-    setsa(L, i->ifa_addr, "addr");
-    setsa(L, i->ifa_netmask, "netmask");
-    if (i->ifa_flags & IFF_POINTOPOINT) setsa(L, i->ifa_dstaddr, "dstaddr");
-    else if (i->ifa_flags & IFF_BROADCAST)
-      setsa(L, i->ifa_broadaddr, "broadaddr");
-    lua_rawseti(L, -2, ++n);
-  }
-  freeifaddrs(list);
-  return 1;
-}
-
-static const luaL_Reg funcs[] = {
-  {"getifaddrs", lsock_getifaddrs},
-  {NULL, NULL}
-};
-
 /* Called with the module table on top. */
 void lsockI_open_link(lua_State *L) {
-  const LName *c;
+  const LsockName *c;
   for (c = constants; c->name; c++) {
     lua_pushinteger(L, c->value);
     lua_setfield(L, -2, c->name);
   }
-  luaL_setfuncs(L, funcs, 0);
 }

@@ -3,7 +3,7 @@
 ** datagrams (sendmmsg/recvmmsg) and the out-of-band mark.  One idea: a
 ** received descriptor is owned by a guard userdata, made before the
 ** system call, until the results are built; a memory error in between
-** closes it instead of leaking it.  Waits follow socket.c's timeouts.
+** closes it instead of leaking it.  Waits go through wait.c.
 */
 #include "compat.h"
 
@@ -30,10 +30,6 @@
 /* A batch's receive buffers are count * size bytes: keep that sane. */
 #define MAX_BATCH_BYTES  ((size_t)1 << 26)
 
-#ifndef MSG_CMSG_CLOEXEC
-#define MSG_CMSG_CLOEXEC 0   /* then descriptors arrive without it */
-#endif
-
 
 /* The guard of a received control buffer: while 'owns' is set its
 ** SCM_RIGHTS descriptors belong to it, and __gc closes them. */
@@ -59,7 +55,7 @@ typedef struct Scratch {
 
 
 static ssize_t sendmsgwait(Sock *s, struct msghdr *m, int flags) {
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   for (;;) {
     ssize_t n = sendmsg(s->fd, m, lsockI_sysflags(s, flags));
     int err;
@@ -70,7 +66,7 @@ static ssize_t sendmsgwait(Sock *s, struct msghdr *m, int flags) {
 }
 
 static ssize_t recvmsgwait(Sock *s, struct msghdr *m, int flags) {
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   for (;;) {
     ssize_t n = recvmsg(s->fd, m,
                         lsockI_sysflags(s, flags) | MSG_CMSG_CLOEXEC);
@@ -468,7 +464,7 @@ static int meth_sendmmsg(lua_State *L) {
   struct iovec *iov;
   Addr *addrs, one;
   Scratch *sc;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   luaL_checktype(L, 2, LUA_TTABLE);
   cnt = (lua_Integer)lua_rawlen(L, 2);
   luaL_argcheck(L, cnt <= MAX_BATCH, 2, "too many datagrams");
@@ -552,7 +548,7 @@ static int meth_recvmmsg(lua_State *L) {
   struct sockaddr_storage *names;
   char *data;
   Scratch *sc;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   luaL_argcheck(L, cnt >= 1 && cnt <= MAX_BATCH, 2, "count out of range");
   /* divide, not multiply: a huge n times cnt wraps round to a small size */
   luaL_argcheck(L, n >= 0 && (size_t)n <= MAX_BATCH_BYTES / (size_t)cnt, 3,
@@ -648,17 +644,18 @@ static const luaL_Reg methods[] = {
   {NULL, NULL}
 };
 
-/* Called with the module table on top: adds the methods to sockets, each
-** with upvalue 1 the socket metatable (lsockI_checksock) and 2 the
-** scratch memory. */
+/* Called with the module table on top: the guard's metatable. */
 void lsockI_open_msg(lua_State *L) {
-  Scratch *sc;
   luaL_newmetatable(L, LSOCK_CTL);
   lua_pushcfunction(L, ctl_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_getfield(L, -1, "__index");
+}
+
+/* The methods table on top: adds the methods, each with upvalue 1 the
+** socket metatable (lsockI_checksock) and 2 the scratch memory. */
+void lsockI_msg_methods(lua_State *L) {
+  Scratch *sc;
   luaL_getmetatable(L, LSOCK_SOCKET);
   sc = (Scratch *)lua_newuserdatauv(L, sizeof *sc, 0);
   sc->p = NULL;
@@ -669,5 +666,4 @@ void lsockI_open_msg(lua_State *L) {
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
   luaL_setfuncs(L, methods, 2);
-  lua_pop(L, 2);
 }

@@ -17,8 +17,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
-#include <linux/netlink.h>
-#include <linux/if_packet.h>
 
 #include "lsock.h"
 
@@ -313,11 +311,6 @@ static void checkaccess(lua_State *L, const Opt *o, Access forbidden) {
                   forbidden == RO ? "read-only" : "write-only"));
 }
 
-int lsockI_kinderror(lua_State *L, const char *option, const char *expected) {
-  return luaL_argerror(L, 4, lua_pushfstring(L, "%s expected for option "
-                       "'%s'", expected, option));
-}
-
 static int toint(lua_State *L, const char *option, int arg, int isbool) {
   int isnum;
   lua_Integer v;
@@ -595,12 +588,12 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
-/* Called with the module table on top: adds the methods to sockets and
-** lsock.options to the module. */
-void lsockI_open_options(lua_State *L) {
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_getfield(L, -1, "__index");
+/* The methods table on top: adds setsockopt and getsockopt. */
+void lsockI_options_methods(lua_State *L) {
   lsockI_addmethods(L, methods);
-  lua_pop(L, 2);
+}
+
+/* Called with the module table on top: adds lsock.options. */
+void lsockI_open_options(lua_State *L) {
   luaL_setfuncs(L, funcs, 0);
 }

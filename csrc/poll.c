@@ -18,10 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <sys/epoll.h>
-#define LSOCK_HAVE_EPOLL 1
-#endif
 
 #include "lsock.h"
 
@@ -45,15 +41,14 @@ for obj, ev, data in assert(p:wait(1)) do print(obj, ev, data) end
 /* select: at most this many entries in all (a bound on the scratch size). */
 #define MAX_ENTRIES  (INT_MAX / 64)
 
-/* How a registered object tells that it has been closed since. */
-enum { KIND_FD, KIND_SOCK, KIND_FILE, KIND_OBJ };
-
 enum { B_POLL, B_EPOLL };
 
 /* One per descriptor number; gen == 0: nothing registered. */
 typedef struct Slot {
   unsigned gen;
   int pidx;             /* poll backend: index in pfds */
+  int oidx;             /* LSOCK_KIND_OBJ: index in objs */
+  unsigned asked;       /* the finddirty round that asked it last */
   unsigned char want;   /* EV_R | EV_W */
   unsigned char kind;
 } Slot;
@@ -72,7 +67,9 @@ typedef struct Poller {
   Slot *slots;
   int nslots;
   int count;                 /* registered descriptors, stale ones too */
-  int nobjs;                 /* of which objects (KIND_OBJ): may be dirty */
+  int *objs;                 /* the fds of objects (KIND_OBJ): may be dirty */
+  int nobjs, objcap;
+  unsigned round;            /* finddirty's rounds */
   int adds;                  /* registrations since the last sweep */
   int sweepat;               /* sweep when adds reaches this */
   Ready *ready;
@@ -103,16 +100,6 @@ static double checkseconds(lua_State *L, int arg) {
   return t < 0 || t == HUGE_VAL ? -1 : t;
 }
 
-/* Milliseconds left until 'deadline' (< 0: forever), rounded up so that
-** a wait never returns before its time. */
-static int msleft(double deadline) {
-  double left;
-  if (deadline < 0) return -1;
-  left = deadline - lsockI_now();
-  if (left <= 0) return 0;
-  return left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000.0 + 0.999);
-}
-
 static void *grow(lua_State *L, void *p, int *cap, int need, size_t size) {
   int n = *cap ? *cap : 16;
   void *q;
@@ -126,80 +113,13 @@ static void *grow(lua_State *L, void *p, int *cap, int need, size_t size) {
   return q;
 }
 
-/* Raises "bad argument #arg (entry N: msg)" for table entries (entry >
-** 0) or "bad argument #arg (msg)". */
-static int badentry(lua_State *L, int arg, lua_Integer entry,
-                    const char *msg) {
-  if (entry > 0) msg = lua_pushfstring(L, "entry %I: %s", entry, msg);
-  return luaL_argerror(L, arg, msg);
-}
-
-/* The one "descriptor from a value" rule of the library (select, the
-** poller, sendfds, SCM_RIGHTS items): an integer, a socket, a Lua file,
-** or an object (table or userdata with an __index) with a fileno method
-** or, as LuaSocket and LuaSec objects have, a getfd method.  Misuse
-** raises "bad argument #arg (msg)", or "(entry N: msg)" for entry > 0.
-** *kind (may be NULL) tells how the value can be seen closed later. */
-int lsockI_getfd(lua_State *L, int idx, int arg, lua_Integer entry,
-                 int *kind) {
-  static const char *const methods[] = {"fileno", "getfd"};
-  Sock *s;
-  luaL_Stream *f;
-  lua_Integer n;
-  int isnum, t, m, dummy, top = lua_gettop(L);
-  if (kind == NULL) kind = &dummy;
-  idx = lua_absindex(L, idx);
-  t = lua_type(L, idx);
-  if (t == LUA_TNUMBER) {
-    n = lua_tointegerx(L, idx, &isnum);
-    *kind = KIND_FD;
-    if (!isnum || n < 0 || n > INT_MAX)
-      return badentry(L, arg, entry, "invalid descriptor");
-    return (int)n;
-  }
-  if ((s = lsockI_testsock(L, idx)) != NULL) {
-    *kind = KIND_SOCK;
-    if (s->fd < 0)
-      return badentry(L, arg, entry, "attempt to use a closed socket");
-    return s->fd;
-  }
-  if ((f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE)) != NULL) {
-    *kind = KIND_FILE;
-    if (f->closef == NULL)
-      return badentry(L, arg, entry, "attempt to use a closed file");
-    return fileno(f->f);
-  }
-  *kind = KIND_OBJ;
-  /* Only tables and userdata with an __index can have such a method:
-  ** indexing anything else would raise a less helpful error. */
-  if (t == LUA_TTABLE || (t == LUA_TUSERDATA
-      && luaL_getmetafield(L, idx, "__index") != LUA_TNIL)) {
-    for (m = 0; m < 2; m++) {
-      lua_settop(L, top);
-      if (lua_getfield(L, idx, methods[m]) == LUA_TNIL) continue;
-      lua_pushvalue(L, idx);
-      lua_call(L, 1, 1);
-      n = lua_tointegerx(L, -1, &isnum);
-      lua_settop(L, top);
-      if (!isnum || n < 0 || n > INT_MAX)
-        return badentry(L, arg, entry, lua_pushfstring(L,
-                        "%s() gave no descriptor", methods[m]));
-      return (int)n;
-    }
-  }
-  lua_settop(L, top);
-  return badentry(L, arg, entry, lua_pushfstring(L, "socket, file, "
-                  "descriptor or object with fileno expected, got %s",
-                  luaL_typename(L, idx)));
-}
-
 /* Is the object at idx, registered as fd of 'kind', closed since? */
 static int isstale(lua_State *L, int idx, int fd, int kind) {
-  if (kind == KIND_SOCK) {
+  if (kind == LSOCK_KIND_SOCK) {
     const Sock *s = (const Sock *)lua_touserdata(L, idx);
     return s == NULL || s->fd != fd;
   }
-  if (kind == KIND_FILE) {
+  if (kind == LSOCK_KIND_FILE) {
     luaL_Stream *f = (luaL_Stream *)lua_touserdata(L, idx);
     return f == NULL || f->closef == NULL || fileno(f->f) != fd;
   }
@@ -221,11 +141,6 @@ static int checkevents(lua_State *L, int arg) {
   return ev;
 }
 
-static int pushtrue(lua_State *L) {
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
 
 /* select ----------------------------------------------------------------- */
 
@@ -241,7 +156,7 @@ static void collect(lua_State *L, int arg, lua_Integer len,
     fd = lsockI_getfd(L, -1, arg, i, &kind);
     pfds[*n].fd = fd;
     pfds[*n].events = events;
-    if (kind == KIND_OBJ && events == POLLIN) {
+    if (kind == LSOCK_KIND_OBJ && events == POLLIN) {
       if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
         lua_pushvalue(L, -2);
         lua_call(L, 1, 1);
@@ -295,7 +210,8 @@ static void results(lua_State *L, int arg, lua_Integer len,
 static int lsock_select(lua_State *L) {
   lua_Integer nr = 0, nw = 0;
   struct pollfd *pfds;
-  double timeout = checkseconds(L, 3), deadline;
+  double timeout = checkseconds(L, 3);
+  LsockDeadline dl;
   int n = 0, i, r, dirty = 0;
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -316,8 +232,8 @@ static int lsock_select(lua_State *L) {
   collect(L, 1, nr, pfds, &n, POLLIN, &dirty);
   collect(L, 2, nw, pfds, &n, POLLOUT, &dirty);
   /* Buffered data is ready now: then only look, without waiting. */
-  deadline = dirty ? 0 : timeout < 0 ? -1 : lsockI_now() + timeout;
-  do r = poll(pfds, (nfds_t)n, msleft(deadline));
+  dl = lsockI_deadline(dirty ? 0 : timeout);
+  do r = poll(pfds, (nfds_t)n, lsockI_msleft(&dl));
   while (r == -1 && errno == EINTR);
   if (r == -1) return lsockI_fail(L, errno);
   for (i = 0; i < n; i++) {
@@ -353,11 +269,12 @@ static int lsock_monotime(lua_State *L) {
 */
 /* lsock.sleep(seconds): block the whole process that long. */
 static int lsock_sleep(lua_State *L) {
-  double t = luaL_checknumber(L, 1), deadline = lsockI_now() + t;
+  double t = luaL_checknumber(L, 1);
+  LsockDeadline dl = lsockI_deadline(t);
   luaL_argcheck(L, t == t && t >= 0 && t != HUGE_VAL, 1,
                 "seconds must be a finite number >= 0");
-  while (poll(NULL, 0, msleft(deadline)) == -1 && errno == EINTR) {}
-  return pushtrue(L);
+  while (poll(NULL, 0, lsockI_msleft(&dl)) == -1 && errno == EINTR) {}
+  return lsockI_pushtrue(L);
 }
 
 
@@ -406,7 +323,7 @@ static int ctl(lua_State *L, Poller *p, int op, int fd) {
 }
 
 /* Waits and fills p->ready.  Returns 0 or an errno. */
-static int kwait(lua_State *L, Poller *p, double deadline) {
+static int kwait(lua_State *L, Poller *p, LsockDeadline *dl) {
   int n, i, err = 0;
   p->nready = p->cursor = 0;
 #ifdef LSOCK_HAVE_EPOLL
@@ -421,7 +338,7 @@ static int kwait(lua_State *L, Poller *p, double deadline) {
       p->ready = (Ready *)grow(L, p->ready, &p->readycap, p->kevcap,
                                sizeof *p->ready);
     evs = (struct epoll_event *)p->kevs;
-    do n = epoll_wait(p->epfd, evs, p->kevcap, msleft(deadline));
+    do n = epoll_wait(p->epfd, evs, p->kevcap, lsockI_msleft(dl));
     while (n == -1 && (err = errno) == EINTR);
     if (n == -1) return err;
     for (i = 0; i < n; i++) {
@@ -436,7 +353,7 @@ static int kwait(lua_State *L, Poller *p, double deadline) {
     return 0;
   }
 #endif
-  do n = poll(p->pfds, (nfds_t)p->npfds, msleft(deadline));
+  do n = poll(p->pfds, (nfds_t)p->npfds, lsockI_msleft(dl));
   while (n == -1 && (err = errno) == EINTR);
   if (n == -1) return err;
   if (p->readycap < n)
@@ -464,11 +381,25 @@ static Poller *checkpoller(lua_State *L) {
   return p;
 }
 
+/* The list of object slots, so that a wait asks only them for dirty():
+** add appends (its room made before the kernel registration, since grow
+** may raise), drop moves the last one into the hole. */
+static void addobj(Poller *p, int fd) {
+  p->slots[fd].oidx = p->nobjs;
+  p->objs[p->nobjs++] = fd;
+}
+
+static void dropobj(Poller *p, int fd) {
+  int i = p->slots[fd].oidx, last = p->objs[--p->nobjs];
+  p->objs[i] = last;
+  p->slots[last].oidx = i;
+}
+
 /* Forget fd in the registry (the kernel side is the caller's). */
 static void drop(lua_State *L, Poller *p, int fd) {
   p->slots[fd].gen = 0;
   p->count--;
-  if (p->slots[fd].kind == KIND_OBJ) p->nobjs--;
+  if (p->slots[fd].kind == LSOCK_KIND_OBJ) dropobj(p, fd);
   lua_getiuservalue(L, 1, UV_OBJS);
   lua_pushnil(L);
   lua_rawseti(L, -2, fd);
@@ -545,6 +476,9 @@ static int doadd(lua_State *L, int modify) {
   if (!modify) {
     if (islive(L, p, fd)) return lsockI_fail(L, EEXIST);
     if (++p->adds >= p->sweepat) sweep(L, p);
+    if (kind == LSOCK_KIND_OBJ && p->nobjs == p->objcap)
+      p->objs = (int *)grow(L, p->objs, &p->objcap, p->nobjs + 1,
+                            sizeof *p->objs);
     sl->want = (unsigned char)want;
     sl->kind = (unsigned char)kind;
     sl->gen = ++p->gen ? p->gen : ++p->gen;  /* never 0 */
@@ -552,8 +486,8 @@ static int doadd(lua_State *L, int modify) {
       sl->gen = 0;
       return lsockI_fail(L, err);
     }
+    if (kind == LSOCK_KIND_OBJ) addobj(p, fd);
     p->count++;
-    if (kind == KIND_OBJ) p->nobjs++;
     lua_getiuservalue(L, 1, UV_OBJS);
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, fd);
@@ -566,12 +500,12 @@ static int doadd(lua_State *L, int modify) {
       sl->want = old;
       return lsockI_fail(L, err);
     }
-    if (!hasdata) return pushtrue(L);  /* keeps the old data */
+    if (!hasdata) return lsockI_pushtrue(L);  /* keeps the old data */
   }
   lua_getiuservalue(L, 1, UV_DATA);
   lua_pushvalue(L, 4);
   lua_rawseti(L, -2, fd);
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 
@@ -622,13 +556,13 @@ static int meth_remove(lua_State *L) {
   int kind, fd, err;
   if (isclosed(L, 2)) {
     sweep(L, p);
-    return pushtrue(L);
+    return lsockI_pushtrue(L);
   }
   fd = lsockI_getfd(L, 2, 2, 0, &kind);
   if (!islive(L, p, fd)) return lsockI_fail(L, ENOENT);
   err = ctl(L, p, 'd', fd);
   drop(L, p, fd);
-  return err ? lsockI_fail(L, err) : pushtrue(L);
+  return err ? lsockI_fail(L, err) : lsockI_pushtrue(L);
 }
 
 /* The iterator of p:wait: (p, _) -> obj, events, data, skipping events of
@@ -669,17 +603,25 @@ static int pollerstep(lua_State *L) {
 */
 /* Objects watched for reading whose dirty() says true (they hold
 ** buffered data, as LuaSocket's and lsock streams do) are ready at once.
-** finddirty pushes a table of their fd, gen pairs and returns how many;
-** dirty() is Lua code that may change the registry, so the slots are
-** looked up again for each object, and adddirty checks the generation. */
+** finddirty asks only the objects (p->objs, not every slot) and pushes a
+** table of their fd, gen pairs and returns how many.  dirty() is Lua code
+** that may add or remove registrations: the list is walked downwards, so
+** that a removal (the last entry fills the hole) never skips an entry
+** not yet asked; an entry moved up that was asked already is known by
+** its round.  adddirty checks the generation. */
 static int finddirty(lua_State *L, Poller *p) {
-  int fd, n = 0;
+  int i, n = 0;
   lua_newtable(L);  /* at 3 */
-  for (fd = 0; fd < p->nslots; fd++) {
-    unsigned gen = p->slots[fd].gen;
-    if (gen == 0 || p->slots[fd].kind != KIND_OBJ
-        || !(p->slots[fd].want & EV_R))
+  if (++p->round == 0) p->round = 1;
+  for (i = p->nobjs - 1; i >= 0; i--) {
+    int fd;
+    unsigned gen;
+    if (i >= p->nobjs) continue;  /* removed by an earlier dirty() */
+    fd = p->objs[i];
+    gen = p->slots[fd].gen;
+    if (p->slots[fd].asked == p->round || !(p->slots[fd].want & EV_R))
       continue;
+    p->slots[fd].asked = p->round;
     lua_getiuservalue(L, 1, UV_OBJS);
     lua_rawgeti(L, -1, fd);
     if (lua_getfield(L, -1, "dirty") == LUA_TFUNCTION) {
@@ -727,10 +669,12 @@ static void adddirty(lua_State *L, Poller *p, int ndirty) {
 static int meth_wait(lua_State *L) {
   Poller *p = checkpoller(L);
   double t = checkseconds(L, 2);
+  LsockDeadline dl;
   int err, ndirty = 0;
   lua_settop(L, 2);
   if (p->nobjs > 0) ndirty = finddirty(L, p);
-  err = kwait(L, p, ndirty ? 0 : t < 0 ? -1 : lsockI_now() + t);
+  dl = lsockI_deadline(ndirty ? 0 : t);
+  err = kwait(L, p, &dl);
   if (err) return lsockI_fail(L, err);
   if (ndirty) adddirty(L, p, ndirty);
   lua_pushcfunction(L, pollerstep);
@@ -766,6 +710,9 @@ static int release(lua_State *L) {
   free(p->ready);
   free(p->kevs);
   free(p->pfds);
+  free(p->objs);
+  p->objs = NULL;
+  p->objcap = 0;
   p->slots = NULL;
   p->ready = NULL;
   p->kevs = NULL;
@@ -789,7 +736,7 @@ static int release(lua_State *L) {
 /* p:close(): true; closing twice is harmless. */
 static int meth_close(lua_State *L) {
   release(L);
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 static int meth_tostring(lua_State *L) {

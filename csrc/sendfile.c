@@ -69,9 +69,9 @@ static int meth_sendfile(lua_State *L) {
   off_t off = 0;
   lua_Integer count = luaL_optinteger(L, 4, -1);
   long long sent = 0;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   sigset_t saved;
-  int pending;
+  int pending, err;
   if (f != NULL) {
     luaL_argcheck(L, f->closef != NULL, 2, "attempt to use a closed file");
     fflush(f->f);  /* what Lua wrote must be in the file first */
@@ -91,11 +91,12 @@ static int meth_sendfile(lua_State *L) {
     if ((off = ftello(f->f)) == -1) return lsockI_fail(L, errno);
   }
   luaL_argcheck(L, count >= -1, 4, "count must not be negative");
+  /* sendfile takes no MSG_DONTWAIT: see lsockI_nonblocking. */
+  if ((err = lsockI_nonblocking(s)) != 0) return lsockI_fail(L, err);
   nopipe(&saved, &pending);
   while (count < 0 || sent < count) {
     size_t want = CHUNK;
     ssize_t n;
-    int err;
     if (count >= 0 && (lua_Integer)want > count - sent)
       want = (size_t)(count - sent);
     /* a raw descriptor without an offset moves its own position */
@@ -122,10 +123,7 @@ static const luaL_Reg methods[] = {
   {NULL, NULL}
 };
 
-/* Called with the module table on top: adds the method to sockets. */
-void lsockI_open_sendfile(lua_State *L) {
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_getfield(L, -1, "__index");
+/* The methods table on top: adds sendfile. */
+void lsockI_sendfile_methods(lua_State *L) {
   lsockI_addmethods(L, methods);
-  lua_pop(L, 2);
 }

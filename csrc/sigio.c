@@ -29,11 +29,7 @@ local name, info = sfd:read(5)
 
 #define LSOCK_SIGNALFD  "lsock.signalfd"
 
-#ifdef _NSIG
-#define NSIGS _NSIG
-#else
-#define NSIGS 65
-#endif
+#define NSIGS LSOCK_NSIGS
 
 typedef struct SigFd {
   int fd;        /* -1: closed */
@@ -304,7 +300,8 @@ static int lsock_kill(lua_State *L) {
 ** wait (nil, msg, EAGAIN when nothing is pending). */
 static int sig_read(lua_State *L) {
   SigFd *p = checksigfd(L);
-  double t = -1, dl = -1;
+  double t = -1;
+  LsockDeadline dl;
   struct signalfd_siginfo si;
   ssize_t n;
   if (!lua_isnoneornil(L, 2)) {
@@ -312,24 +309,16 @@ static int sig_read(lua_State *L) {
     luaL_argcheck(L, t == t, 2, "timeout is NaN");
     if (t == HUGE_VAL) t = -1;
   }
-  if (t > 0) dl = lsockI_now() + t;
+  dl = lsockI_deadline(t);
   for (;;) {
-    struct pollfd pfd;
-    int ms = -1, err;
+    int err;
     n = read(p->fd, &si, sizeof si);
     if (n == (ssize_t)sizeof si) break;
     if (n >= 0) return lsockI_fail(L, EIO);  /* cannot happen */
     if ((err = errno) == EINTR) continue;
     if (err != EAGAIN || t == 0) return lsockI_fail(L, err);
-    if (dl >= 0) {
-      double left = dl - lsockI_now();
-      if (left <= 0) return lsockI_timeout(L);
-      ms = left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000.0 + 0.999);
-    }
-    pfd.fd = p->fd;
-    pfd.events = POLLIN;
-    if (poll(&pfd, 1, ms) == -1 && errno != EINTR)
-      return lsockI_fail(L, errno);
+    if ((err = lsockI_waitfd(p->fd, POLLIN, &dl)) != 0)
+      return lsockI_pusherr(L, err);
   }
   pushsigname(L, (int)si.ssi_signo);
   lua_createtable(L, 0, 16);
@@ -447,9 +436,10 @@ void lsockI_open_sigio(lua_State *L) {
   luaL_newlib(L, sigmethods);
   lua_setfield(L, -2, "__index");  /* mt.__index = methods */
   lua_pop(L, 1);
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_getfield(L, -1, "__index");
-  lsockI_addmethods(L, sockmethods);
-  lua_pop(L, 2);
   luaL_setfuncs(L, funcs, 0);
+}
+
+/* The methods table on top: adds the socket's signal-driven methods. */
+void lsockI_sigio_methods(lua_State *L) {
+  lsockI_addmethods(L, sockmethods);
 }

@@ -1,8 +1,9 @@
 /*
 ** The socket userdata and its data path.  One idea: the C calls are the
 ** system calls, retried on EINTR; a socket with a timeout is O_NONBLOCK
-** underneath, tries the call first and only on EAGAIN waits in poll() for
-** what is left of its deadline, so a ready socket costs one system call.
+** underneath, tries the call first and only on EAGAIN asks the wait
+** engine (wait.c) to wait for what is left of its deadline, so a ready
+** socket costs one system call.
 */
 #include "compat.h"
 
@@ -45,71 +46,6 @@ lsock.help(s)  -- its methods
 
 
 /* Helpers ------------------------------------------------------------- */
-
-double lsockI_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Wait until s->fd is ready for 'events' (POLLIN/POLLOUT), until the
-** monotonic 'deadline' (< 0: no deadline).  Returns 0 when ready (or on
-** error/hang-up: the next call reports it), ETIMEDOUT, or an errno. */
-int lsockI_wait(Sock *s, int events, double deadline) {
-  struct pollfd pfd;
-  pfd.fd = s->fd;
-  pfd.events = (short)events;
-  for (;;) {
-    int ms = -1, r;
-    if (deadline >= 0) {
-      double left = deadline - lsockI_now();
-      if (left <= 0) return ETIMEDOUT;
-      ms = left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000.0 + 0.999);
-    }
-    r = poll(&pfd, 1, ms);
-    if (r > 0) return 0;
-    if (r == -1 && errno != EINTR) return errno;
-  }
-}
-
-/* After an EAGAIN: may this call wait, and until when?  Returns 0 to
-** retry, or the error to report (the would-block errno itself when the
-** socket is non-blocking or the caller said "dontwait"). */
-int lsockI_waitretry(Sock *s, int err, int events, int flags,
-                     double *dl) {
-  if (!isagain(err) || s->timeout == 0 || (flags & MSG_DONTWAIT)) return err;
-  if (s->timeout < 0) {
-    /* A blocking socket said EAGAIN: either its SO_RCVTIMEO/SO_SNDTIMEO
-    ** ran out (report that), or a dup of it was made non-blocking, which
-    ** sets O_NONBLOCK on the open file they share: it still blocks, and
-    ** then the kernel's own SO_RCVTIMEO/SO_SNDTIMEO still bounds it. */
-    int fl = fcntl(s->fd, F_GETFL);
-    if (fl == -1 || !(fl & O_NONBLOCK)) return err;
-    if (*dl < 0) {
-      struct timeval tv = {0, 0};
-      socklen_t len = sizeof tv;
-      getsockopt(s->fd, SOL_SOCKET, events == POLLOUT ? SO_SNDTIMEO
-                 : SO_RCVTIMEO, &tv, &len);
-      *dl = (tv.tv_sec || tv.tv_usec)
-            ? lsockI_now() + (double)tv.tv_sec + (double)tv.tv_usec * 1e-6
-            : 0;
-    }
-    err = lsockI_wait(s, events, *dl > 0 ? *dl : -1);
-    return err == ETIMEDOUT ? EAGAIN : err;
-  }
-  if (*dl < 0) *dl = lsockI_now() + s->timeout;
-  return lsockI_wait(s, events, *dl);
-}
-
-/* Report err as the API does: a timeout is nil, "timeout", ETIMEDOUT. */
-int lsockI_pusherr(lua_State *L, int err) {
-  return err == ETIMEDOUT ? lsockI_timeout(L) : lsockI_fail(L, err);
-}
-
-static int pushtrue(lua_State *L) {
-  lua_pushboolean(L, 1);
-  return 1;
-}
 
 static int setnonblock(int fd, int on) {
   int fl = fcntl(fd, F_GETFL);
@@ -213,15 +149,71 @@ static Sock *anysock(lua_State *L) {
   return tosock(L, 1);
 }
 
-/* Per-socket set-up on systems that lack SOCK_CLOEXEC or MSG_NOSIGNAL. */
-static void setupfd(int fd) {
-#ifdef LSOCK_NEED_FCNTL_CLOEXEC
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
-#endif
-#ifdef LSOCK_NEED_NOSIGPIPE
-  { int on = 1; setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on); }
-#endif
-  (void)fd;
+/* Raises "bad argument #arg (entry N: msg)" for table entries (entry >
+** 0) or "bad argument #arg (msg)". */
+static int badentry(lua_State *L, int arg, lua_Integer entry,
+                    const char *msg) {
+  if (entry > 0) msg = lua_pushfstring(L, "entry %I: %s", entry, msg);
+  return luaL_argerror(L, arg, msg);
+}
+
+/* The one "descriptor from a value" rule of the library (select, the
+** poller, sendfds, SCM_RIGHTS items): an integer, a socket, a Lua file,
+** or an object (table or userdata with an __index) with a fileno method
+** or, as LuaSocket and LuaSec objects have, a getfd method.  Misuse
+** raises "bad argument #arg (msg)", or "(entry N: msg)" for entry > 0.
+** *kind (may be NULL) tells how the value can be seen closed later. */
+int lsockI_getfd(lua_State *L, int idx, int arg, lua_Integer entry,
+                 int *kind) {
+  static const char *const methods[] = {"fileno", "getfd"};
+  Sock *s;
+  luaL_Stream *f;
+  lua_Integer n;
+  int isnum, t, m, dummy, top = lua_gettop(L);
+  if (kind == NULL) kind = &dummy;
+  idx = lua_absindex(L, idx);
+  t = lua_type(L, idx);
+  if (t == LUA_TNUMBER) {
+    n = lua_tointegerx(L, idx, &isnum);
+    *kind = LSOCK_KIND_FD;
+    if (!isnum || n < 0 || n > INT_MAX)
+      return badentry(L, arg, entry, "invalid descriptor");
+    return (int)n;
+  }
+  if ((s = lsockI_testsock(L, idx)) != NULL) {
+    *kind = LSOCK_KIND_SOCK;
+    if (s->fd < 0)
+      return badentry(L, arg, entry, "attempt to use a closed socket");
+    return s->fd;
+  }
+  if ((f = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE)) != NULL) {
+    *kind = LSOCK_KIND_FILE;
+    if (f->closef == NULL)
+      return badentry(L, arg, entry, "attempt to use a closed file");
+    return fileno(f->f);
+  }
+  *kind = LSOCK_KIND_OBJ;
+  /* Only tables and userdata with an __index can have such a method:
+  ** indexing anything else would raise a less helpful error. */
+  if (t == LUA_TTABLE || (t == LUA_TUSERDATA
+      && luaL_getmetafield(L, idx, "__index") != LUA_TNIL)) {
+    for (m = 0; m < 2; m++) {
+      lua_settop(L, top);
+      if (lua_getfield(L, idx, methods[m]) == LUA_TNIL) continue;
+      lua_pushvalue(L, idx);
+      lua_call(L, 1, 1);
+      n = lua_tointegerx(L, -1, &isnum);
+      lua_settop(L, top);
+      if (!isnum || n < 0 || n > INT_MAX)
+        return badentry(L, arg, entry, lua_pushfstring(L,
+                        "%s() gave no descriptor", methods[m]));
+      return (int)n;
+    }
+  }
+  lua_settop(L, top);
+  return badentry(L, arg, entry, lua_pushfstring(L, "socket, file, "
+                  "descriptor or object with fileno expected, got %s",
+                  luaL_typename(L, idx)));
 }
 
 
@@ -250,7 +242,7 @@ static int lsock_socket(lua_State *L) {
   int fd = socket(family, type | SOCK_CLOEXEC,
                   lsockI_sysproto(family, proto));
   if (fd == -1) return lsockI_fail(L, errno);
-  setupfd(fd);
+  lsockC_setupfd(fd);
   s->fd = fd;
   return 1;
 }
@@ -277,8 +269,8 @@ static int lsock_socketpair(lua_State *L) {
   int sv[2];
   if (socketpair(family, type | SOCK_CLOEXEC, proto, sv) == -1)
     return lsockI_fail(L, errno);
-  setupfd(sv[0]);
-  setupfd(sv[1]);
+  lsockC_setupfd(sv[0]);
+  lsockC_setupfd(sv[1]);
   a->fd = sv[0];
   b->fd = sv[1];
   return 2;
@@ -306,17 +298,7 @@ static int lsock_fromfd(lua_State *L) {
   fd = (int)n;
   if (fstat(fd, &st) == -1) return lsockI_fail(L, errno);
   if (!S_ISSOCK(st.st_mode)) return lsockI_fail(L, ENOTSOCK);
-#ifdef SO_DOMAIN
-  err = sockint(fd, SO_DOMAIN, &family);
-  if (!err) err = sockint(fd, SO_PROTOCOL, &proto);
-#else
-  {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-      family = ss.ss_family;
-  }
-#endif
+  err = lsockC_sockdomain(fd, &family, &proto);
   if (!err) err = sockint(fd, SO_TYPE, &type);
   if (err) return lsockI_fail(L, err);
   if ((fl = fcntl(fd, F_GETFL)) == -1) return lsockI_fail(L, errno);
@@ -343,7 +325,7 @@ static int meth_bind(lua_State *L) {
   int n, r;
   if ((r = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return r;
   if (bind(s->fd, lsockI_sa(&a), a.len) == -1) return lsockI_fail(L, errno);
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 /*** Accept connections on a stream socket.
@@ -359,12 +341,12 @@ static int meth_listen(lua_State *L) {
   lua_Integer backlog = luaL_optinteger(L, 2, SOMAXCONN);
   luaL_argcheck(L, backlog >= 0 && backlog <= INT_MAX, 2, "out of range");
   if (listen(s->fd, (int)backlog) == -1) return lsockI_fail(L, errno);
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 /* The outcome of a connect that is under way: SO_ERROR once writable. */
-static int finishconnect(Sock *s, double deadline) {
-  int err = lsockI_wait(s, POLLOUT, deadline);
+static int finishconnect(Sock *s, LsockDeadline *dl) {
+  int err = lsockI_waitfd(s->fd, POLLOUT, dl);
   if (err) return err;
   return sockint(s->fd, SO_ERROR, &err) ? errno : err;
 }
@@ -384,31 +366,34 @@ static int meth_connect(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   Addr a;
   int n, err;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout > 0 ? s->timeout : -1);
   if ((err = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return err;
+  if ((err = lsockI_nonblocking(s)) != 0) return lsockI_fail(L, err);
   for (;;) {
-    if (connect(s->fd, lsockI_sa(&a), a.len) == 0) return pushtrue(L);
+    if (connect(s->fd, lsockI_sa(&a), a.len) == 0) return lsockI_pushtrue(L);
     err = errno;
     if (err == EINTR) {
       /* The connection goes on in the background: it must be finished
       ** by waiting for it, never by calling connect again. */
-      if (s->timeout > 0 && dl < 0) dl = lsockI_now() + s->timeout;
-      err = finishconnect(s, s->timeout > 0 ? dl : -1);
+      err = finishconnect(s, &dl);
       break;
     }
-    if (s->timeout <= 0) break;
-    if (dl < 0) dl = lsockI_now() + s->timeout;
     if (err == EINPROGRESS) {
-      err = finishconnect(s, dl);
+      /* The wait engine's rule, as for EAGAIN: a non-blocking socket
+      ** reports it; a blocking one whose shared file a dup made
+      ** O_NONBLOCK waits as the kernel would have. */
+      if ((err = lsockI_waitretry(s, EAGAIN, POLLOUT, 0, &dl)) == 0)
+        err = sockint(s->fd, SO_ERROR, &err) ? errno : err;
+      else if (err == EAGAIN) err = EINPROGRESS;
       break;
     }
-    if (!isagain(err)) break;
+    if (!isagain(err) || s->timeout <= 0) break;
     /* A unix listener with a full backlog: connect said EAGAIN and poll
     ** cannot tell when room appears, so retry every few milliseconds. */
-    if (lsockI_now() >= dl) { err = ETIMEDOUT; break; }
-    poll(NULL, 0, 5);
+    if ((n = lsockI_msleft(&dl)) == 0) { err = ETIMEDOUT; break; }
+    poll(NULL, 0, n < 5 ? n : 5);
   }
-  return err ? lsockI_pusherr(L, err) : pushtrue(L);
+  return err ? lsockI_pusherr(L, err) : lsockI_pushtrue(L);
 }
 
 /*** Take the next connection of a listening socket.
@@ -423,10 +408,11 @@ static int meth_accept(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   Addr a;
   int fd, err;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   int flags = SOCK_CLOEXEC | (s->timeout >= 0 ? SOCK_NONBLOCK : 0);
   /* The new socket inherits the listener's timeout (and so its mode). */
   Sock *c = newsock(L, s->family, s->type, s->protocol, s->timeout);
+  if ((err = lsockI_nonblocking(s)) != 0) return lsockI_fail(L, err);
   for (;;) {
     a.len = sizeof a.ss;
     fd = accept4(s->fd, lsockI_sa(&a), &a.len, flags);
@@ -435,7 +421,7 @@ static int meth_accept(lua_State *L) {
     if ((err = lsockI_waitretry(s, err, POLLIN, 0, &dl)) != 0)
       return lsockI_pusherr(L, err);
   }
-  setupfd(fd);
+  lsockC_setupfd(fd);
   c->fd = fd;
   lsockI_pushaddr(L, lsockI_sa(&a), a.len);
   return 2;
@@ -457,7 +443,7 @@ static int meth_shutdown(lua_State *L) {
             ? lsockI_checkint(L, 2)
             : howv[luaL_checkoption(L, 2, NULL, hows)];
   if (shutdown(s->fd, how) == -1) return lsockI_fail(L, errno);
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 
@@ -465,7 +451,7 @@ static int meth_shutdown(lua_State *L) {
 
 /* One send, waiting by the socket's timeout; returns bytes or -errno. */
 static ssize_t sendsome(Sock *s, const char *p, size_t len, int flags,
-                        const Addr *to, double *dl) {
+                        const Addr *to, LsockDeadline *dl) {
   for (;;) {
     ssize_t n;
     int err;
@@ -496,7 +482,7 @@ static int meth_send(lua_State *L) {
   size_t len, i, j;
   const char *data = luaL_checklstring(L, 2, &len);
   int flags = optflags(L, 3) | MSG_NOSIGNAL;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   ssize_t n;
   subrange(L, 4, len, &i, &j);
   n = sendsome(s, data + i, j - i, flags, NULL, &dl);
@@ -520,7 +506,7 @@ static int meth_sendall(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   size_t len, i, j, sent = 0;
   const char *data = luaL_checklstring(L, 2, &len);
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   subrange(L, 3, len, &i, &j);
   while (sent < j - i) {
     ssize_t n = sendsome(s, data + i + sent, j - i - sent, MSG_NOSIGNAL,
@@ -556,7 +542,7 @@ static int meth_sendto(lua_State *L) {
   const char *data = luaL_checklstring(L, 2, &len);
   Addr a;
   int nargs, r, flags;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   ssize_t n;
   if ((r = lsockI_getaddr(L, 3, s, &a, &nargs)) != 0) return r;
   flags = optflags(L, 3 + nargs) | MSG_NOSIGNAL;
@@ -577,24 +563,6 @@ size_t lsockI_checksize(lua_State *L, int arg, const Sock *s, int flags) {
   return (size_t)n;
 }
 
-/* MSG_WAITALL does nothing on an O_NONBLOCK descriptor, which is what a
-** socket with a timeout has: finish the stream read here, until the
-** buffer is full, the peer shuts down, an error or the deadline.  What
-** came is the result, as C's MSG_WAITALL gives it after SO_RCVTIMEO. */
-size_t lsockI_waitall(Sock *s, char *p, size_t got, size_t size, int flags,
-                      double *dl) {
-  flags &= ~MSG_WAITALL;
-  while (got < size) {
-    ssize_t n = recv(s->fd, p + got, size - got, lsockI_sysflags(s, flags));
-    if (n > 0) got += (size_t)n;
-    else if (n == 0) break;
-    else if (errno != EINTR
-             && lsockI_waitretry(s, errno, POLLIN, flags, dl) != 0)
-      break;
-  }
-  return got;
-}
-
 /* recv/recvfrom: into the scratch buffer (or a luaL_Buffer above its
 ** size), then one copy into the string. */
 static int dorecv(lua_State *L, int withaddr) {
@@ -606,7 +574,7 @@ static int dorecv(lua_State *L, int withaddr) {
   char *p = big ? luaL_buffinitsize(L, &b, size)
                 : (char *)lua_touserdata(L, lua_upvalueindex(2));
   Addr a;
-  double dl = -1;
+  LsockDeadline dl = lsockI_deadline(s->timeout);
   ssize_t n;
   for (;;) {
     int err;
@@ -804,7 +772,7 @@ static int meth_settimeout(lua_State *L) {
   }
   if ((err = setnonblock(s->fd, t >= 0)) != 0) return lsockI_fail(L, err);
   s->timeout = t;
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 /*** The timeout set by settimeout.
@@ -833,7 +801,7 @@ static int meth_setblocking(lua_State *L) {
   on = lua_toboolean(L, 2);
   if ((err = setnonblock(s->fd, !on)) != 0) return lsockI_fail(L, err);
   s->timeout = on ? -1 : 0;
-  return pushtrue(L);
+  return lsockI_pushtrue(L);
 }
 
 
@@ -849,7 +817,7 @@ static int meth_setblocking(lua_State *L) {
 /* close(): harmless on a closed socket. */
 static int meth_close(lua_State *L) {
   int err = closefd(anysock(L));
-  return err ? lsockI_fail(L, err) : pushtrue(L);
+  return err ? lsockI_fail(L, err) : lsockI_pushtrue(L);
 }
 
 /* __gc and __close: the quiet close. */
@@ -948,16 +916,21 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
-/* Called with the module table on top. */
+/* The socket's own group of methods, into the methods table on top. */
+void lsockI_socket_methods(lua_State *L) {
+  lsockI_addmethods(L, methods);
+  luaL_getmetatable(L, LSOCK_SOCKET);
+  lua_newuserdatauv(L, SCRATCH_SIZE, 0);
+  luaL_setfuncs(L, recvmethods, 2);
+}
+
+/* Called with the module table on top: the metatable, with an empty
+** methods table as its __index (core.c fills it), and the functions. */
 void lsockI_open_socket(lua_State *L) {
   luaL_newmetatable(L, LSOCK_SOCKET);  /* sets __name */
   lua_pushvalue(L, -1);  /* the metatable is the metamethods' upvalue 1 */
   luaL_setfuncs(L, metamethods, 1);
   lua_newtable(L);
-  lsockI_addmethods(L, methods);
-  luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_newuserdatauv(L, SCRATCH_SIZE, 0);
-  luaL_setfuncs(L, recvmethods, 2);
   lua_setfield(L, -2, "__index");  /* mt.__index = methods */
   lua_pop(L, 1);
   luaL_setfuncs(L, funcs, 0);

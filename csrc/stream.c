@@ -387,9 +387,9 @@ static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
 
 /* May receive wait here for the socket, nothing being buffered?  Only
 ** when the object has no total timeout and the socket's own timeout is
-** its block timeout (what the Lua code would wait); *dl is the deadline,
-** -1 for none.  Waits longer or of other kinds are the Lua code's. */
-static int compatcanwait(lua_State *L, const Sock *s, double *dl) {
+** its block timeout (what the Lua code would wait); *d is the deadline
+** (that timeout, from the first wait).  Other waits are the Lua code's. */
+static int compatcanwait(lua_State *L, const Sock *s, LsockDeadline *d) {
   lua_Number total, block;
   int ok;
   lua_pushvalue(L, lua_upvalueindex(UV_TOTAL));
@@ -403,7 +403,7 @@ static int compatcanwait(lua_State *L, const Sock *s, double *dl) {
   if (!ok || total >= 0 || !((block < 0 && s->timeout < 0)
                              || block == s->timeout))
     return 0;
-  *dl = s->timeout < 0 ? -1 : lsockI_now() + s->timeout;
+  *d = lsockI_deadline(s->timeout);
   return 1;
 }
 
@@ -411,10 +411,10 @@ static int compatcanwait(lua_State *L, const Sock *s, double *dl) {
 ** try once more with fn.  1: the try brought something; 0: hand over;
 ** 2: the wait timed out (nil, "timeout" and, for a stream, "" pushed). */
 static int compatwait(lua_State *L, Sock *s, int stream) {
-  double dl;
+  LsockDeadline d;
   int err;
-  if (!compatcanwait(L, s, &dl)) return 0;
-  err = lsockI_wait(s, POLLIN, dl);
+  if (!compatcanwait(L, s, &d)) return 0;
+  err = lsockI_waitfd(s->fd, POLLIN, &d);
   if (err == ETIMEDOUT) {
     lua_pushnil(L);
     lua_pushliteral(L, "timeout");

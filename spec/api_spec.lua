@@ -83,6 +83,18 @@ describe("API.md modules", function()
     end
   end)
 
+  it("lsock.core.socketmethods is every socket's method table, from all files", function()
+    local core = require "lsock.core"
+    local s <close> = assert(lsock.socket("inet", "stream"))
+    assert.equal(getmetatable(s).__index, core.socketmethods)
+    assert.equal(getmetatable(s), core._socketmt)
+    -- one method of each C file's group (socket, options, msg, sendfile, sigio)
+    for _, m in ipairs({ "recv", "setsockopt", "recvmsg", "sendfile", "setasync" }) do
+      assert.is_function(core.socketmethods[m], m)
+    end
+    assert.equal(s:fileno(), core.socketmethods.fileno(s))
+  end)
+
   it("require 'lsock' alone loads no helper module", function()
     local out = fresh([[
       require "lsock"

@@ -134,4 +134,85 @@ describe("hardening", function()
     assert(a:sendmsg("w", { { "socket", "rights", { obj } } }))
     a:close(); b:close(); c:close(); s:close(); srv:close()
   end)
+  -- A dup's settimeout(nil) clears O_NONBLOCK on the open file both share;
+  -- the socket with the timeout must still give up in time.  A kernel
+  -- timeout of 3 s (SO_RCVTIMEO/SO_SNDTIMEO) bounds each call had it
+  -- blocked, so a regression shows as >= 3 s, never as a hang.
+  it("issue 13 item 12: calls that wait keep the timeout of a blocking dup", function()
+    local function blockingdup(s, guard)
+      assert(s:setsockopt("socket", guard, 3))
+      local d = assert(s:dup())
+      assert(d:settimeout(nil))
+      return d
+    end
+    local function timed(f, ...)
+      local t0 = lsock.monotime()
+      local r, msg, err = f(...)
+      return lsock.monotime() - t0, r, msg, err
+    end
+    -- accept on a listener nobody connects to
+    local l = listener()
+    assert(l:settimeout(0.3))
+    local dl = blockingdup(l, "rcvtimeo")
+    local dt, r, msg, err = timed(l.accept, l)
+    assert.is_nil(r)
+    assert.equal("timeout", msg)
+    assert.equal(lsock.errno.ETIMEDOUT, err)
+    assert.is_true(dt >= 0.25 and dt < 2, "accept waited " .. dt)
+    dl:close(); l:close()
+    -- connect to a unix listener whose backlog is full
+    local name = require("helper").abstract_name()
+    local u = assert(lsock.socket("unix", "stream"))
+    assert(u:bind(name))
+    assert(u:listen(0))
+    local fill = {}
+    for _ = 1, 16 do
+      local f = assert(lsock.socket("unix", "stream"))
+      f:settimeout(0)
+      fill[#fill + 1] = f
+      if not f:connect(name) then break end
+    end
+    local c = assert(lsock.socket("unix", "stream"))
+    assert(c:settimeout(0.3))
+    local dc = blockingdup(c, "sndtimeo")
+    dt, r, msg = timed(c.connect, c, name)
+    assert.is_nil(r)
+    assert.equal("timeout", msg)
+    assert.is_true(dt >= 0.25 and dt < 2, "connect waited " .. dt)
+    dc:close(); c:close(); u:close()
+    for _, f in ipairs(fill) do f:close() end
+    -- sendfile and sendmsg into a full send buffer
+    local a, b = lsock.socketpair("unix", "stream")
+    assert(a:settimeout(0))
+    for _ = 1, 10000 do
+      if not a:send(string.rep("x", 65536)) then break end
+    end
+    assert(a:settimeout(0.3))
+    local da = blockingdup(a, "sndtimeo")
+    local path = os.tmpname()
+    local fh = assert(io.open(path, "wb"))
+    fh:write(string.rep("y", 65536))
+    fh:close()
+    fh = assert(io.open(path, "rb"))
+    dt, r, msg = timed(a.sendfile, a, fh)
+    assert.is_nil(r)
+    assert.equal("timeout", msg)
+    assert.is_true(dt >= 0.25 and dt < 2, "sendfile waited " .. dt)
+    fh:close()
+    os.remove(path)
+    dt, r, msg = timed(a.sendmsg, a, "z")
+    assert.is_nil(r)
+    assert.equal("timeout", msg)
+    assert.is_true(dt >= 0.25 and dt < 2, "sendmsg waited " .. dt)
+    -- recvmsg with nothing to read
+    assert(b:settimeout(0.3))
+    local db = blockingdup(b, "rcvtimeo")
+    -- b has data (a filled it): read it all first, without waiting
+    repeat local got = b:recv(65536, "dontwait") until not got
+    dt, r, msg = timed(b.recvmsg, b, 10)
+    assert.is_nil(r)
+    assert.equal("timeout", msg)
+    assert.is_true(dt >= 0.25 and dt < 2, "recvmsg waited " .. dt)
+    da:close(); db:close(); a:close(); b:close()
+  end)
 end)

@@ -30,6 +30,49 @@ for _, backend in ipairs({ "epoll", "poll" }) do
       assert.matches("^lsock.poller%(" .. backend .. ", 0 registered%)$", tostring(p))
     end)
 
+    it("asks only its objects for dirty(), and a dirty() that removes one skips none", function()
+      local pairs_, objs, asked = {}, {}, {}
+      for i = 1, 5 do
+        local x, y = lsock.socketpair()
+        pairs_[i] = { x, y }
+        objs[i] = {
+          fileno = function() return x:fileno() end,
+          dirty = function(self)
+            asked[i] = (asked[i] or 0) + 1
+            if self.onask then self.onask() end
+            return i % 2 == 1
+          end,
+        }
+        assert(p:add(objs[i], "r", i))
+      end
+      assert(p:add(a, "r", "a")) -- a socket: never asked
+      assert(p:remove(objs[3]))
+      local function ready()
+        local got = {}
+        for _, _, data in assert(p:wait(0)) do got[#got + 1] = data end
+        table.sort(got, function(u, v) return tostring(u) < tostring(v) end)
+        return got
+      end
+      assert.same({ 1, 5 }, ready())
+      assert.same({ 1, 1, nil, 1, 1 }, { asked[1], asked[2], asked[3], asked[4], asked[5] })
+      -- dirty() of one object removes others while the wait asks
+      objs[5].onask = function()
+        objs[5].onask = nil
+        p:remove(objs[4])
+        p:remove(objs[2])
+      end
+      asked = {}
+      assert.same({ 1, 5 }, ready())
+      assert.equal(1, asked[1])
+      assert.is_nil(asked[3])
+      asked = {}
+      assert.same({ 1, 5 }, ready())
+      assert.same({ 1, 1 }, { asked[1], asked[5] }) -- the others are gone
+      assert.is_nil(asked[2] or asked[3] or asked[4])
+      assert.equal(3, #p) -- a, objs[1] and objs[5]
+      for _, pr in ipairs(pairs_) do pr[1]:close(); pr[2]:close() end
+    end)
+
     it("reports the object, its events and its data", function()
       assert.is_true(p:add(a, "r", "data of a"))
       assert.same({}, collect(p, 0))

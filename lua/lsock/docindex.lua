@@ -163,6 +163,8 @@ action: string optional; \"ignore\" or \"default\"; omitted, only reads", return
   ["lsock.socket"] = { "lsock.socket(family, type [, protocol])", "Open a socket.", kind = "function", params = "family: string|int \"inet\", \"inet6\", \"unix\" or an AF_ number\
 type: string|int \"stream\", \"dgram\", \"raw\", \"seqpacket\" or a SOCK_ number\
 protocol: string|int optional; \"tcp\", \"udp\", \"icmp\", any /etc/protocols name, or a number (default 0)", returns = "socket the new socket (blocking, close-on-exec); or nil, msg, errno", see = "socket(2)", usage = "local s = assert(lsock.socket(\"inet\", \"stream\"))" },
+  ["lsock.socketmethods"] = { "table lsock.socketmethods", "The methods of every socket: the table that is the __index of the socket metatable.", kind = "table", params = "", returns = "", see = "", usage = "local recv = lsock.socketmethods.recv\
+print(recv(s, 100))  -- same as s:recv(100)" },
   ["lsock.socketpair"] = { "lsock.socketpair([family [, type [, protocol]]])", "Two connected sockets.", kind = "function", params = "family: string|int optional; default \"unix\"\
 type: string|int optional; default \"stream\"\
 protocol: string|int optional; default 0", returns = "socket,socket both ends; or nil, msg, errno", see = "socketpair(2)", usage = "local a, b = lsock.socketpair(\"unix\", \"dgram\")" },

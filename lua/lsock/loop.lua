@@ -23,7 +23,7 @@ local running, status = coroutine.running, coroutine.status
 local traceback = debug.traceback
 
 -- The socket methods, called directly on the underlying socket.
-local smeth = debug.getregistry()["lsock.socket"].__index
+local smeth = core.socketmethods
 local s_recv, s_send, s_sendall = smeth.recv, smeth.send, smeth.sendall
 local s_recvfrom, s_sendto = smeth.recvfrom, smeth.sendto
 local s_accept, s_connect, s_fileno = smeth.accept, smeth.connect, smeth.fileno
@@ -149,7 +149,7 @@ local function isopen(s)
   return (pcall(s_fileno, s))
 end
 
-local SOCKMT = debug.getregistry()["lsock.socket"]
+local SOCKMT = core._socketmt
 
 -- Has obj (anything the poller takes) been closed?
 local function isclosed(obj)
