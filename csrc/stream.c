@@ -27,6 +27,7 @@ typedef struct Buf {
   size_t cap, start, end, scan, mark;
   size_t maxline;
   lua_Integer nin, nout;  /* bytes in through append/fill, out via csend */
+  double block, total;    /* lsock.compat's timeouts (-1: none) */
 } Buf;
 
 
@@ -244,23 +245,21 @@ static int fastlines(lua_State *L) {
 ** (clients only) and the lsock socket at ._sock.  receive answers "*l"
 ** (every CR dropped, as LuaSocket) and counts from the buffer, after one
 ** non-blocking recv straight into it when that is needed; send tries
-** non-blocking sends.  Anything else (waiting, errors, prefixes, _DEBUG)
-** is the Lua method's (upvalue 1).  Upvalue 2 is the compat module (its
-** _DEBUG field), upvalue 3 the socket metatable, 4 to 7 the field names
-** (kept so that no call interns them again). */
+** non-blocking sends.  Anything else (longer waits, errors, prefixes)
+** is the Lua method's (upvalue 1); with _DEBUG set, compat puts the Lua
+** methods in place of these.  The buffer keeps the object's timeouts
+** (settimeouts).  Upvalue 2 is the compat module, 3 the socket metatable,
+** 4 the field name "_sock" (kept so that no call interns it again). */
 
 #define COMPAT_READ  65536
 #define COMPAT_FIRST  1000
-enum { UV_SOCK = 4, UV_DEBUG, UV_TOTAL, UV_BLOCK, COMPAT_NUP = UV_BLOCK };
+enum { UV_SOCK = 4, COMPAT_NUP = UV_SOCK };
 
 static void pushcompatup(lua_State *L, int fn, int mod) {
   lua_pushvalue(L, fn);
   lua_pushvalue(L, mod);
   luaL_getmetatable(L, LSOCK_SOCKET);
   lua_pushliteral(L, "_sock");
-  lua_pushliteral(L, "_DEBUG");
-  lua_pushliteral(L, "_total");
-  lua_pushliteral(L, "_block");
 }
 
 /* The line (every CR dropped) if a whole one is buffered, consumed. */
@@ -295,6 +294,14 @@ static int meth_crline(lua_State *L) {
   return 1;
 }
 
+/* settimeouts(block, total): what compat's settimeout was given. */
+static int meth_settimeouts(lua_State *L) {
+  Buf *b = checkbuf(L);
+  b->block = luaL_checknumber(L, 2);
+  b->total = luaL_checknumber(L, 3);
+  return 0;
+}
+
 /* counts(): bytes in, bytes sent by the compat send. */
 static int meth_counts(lua_State *L) {
   Buf *b = checkbuf(L);
@@ -324,15 +331,6 @@ static Sock *compatsock(lua_State *L, int st) {
   }
   lua_pop(L, 1);
   return s;
-}
-
-static int compatdebug(lua_State *L) {
-  int on;
-  lua_pushvalue(L, lua_upvalueindex(UV_DEBUG));
-  lua_rawget(L, lua_upvalueindex(2));
-  on = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return on;
 }
 
 /* One non-blocking recv into b: 1 if bytes came, -1 if none were there,
@@ -389,19 +387,9 @@ static int compatdgram(lua_State *L, Buf *b, Sock *s, lua_Number want) {
 ** when the object has no total timeout and the socket's own timeout is
 ** its block timeout (what the Lua code would wait); *d is the deadline
 ** (that timeout, from the first wait).  Other waits are the Lua code's. */
-static int compatcanwait(lua_State *L, const Sock *s, LsockDeadline *d) {
-  lua_Number total, block;
-  int ok;
-  lua_pushvalue(L, lua_upvalueindex(UV_TOTAL));
-  lua_rawget(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(UV_BLOCK));
-  lua_rawget(L, 1);
-  ok = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) == LUA_TNUMBER;
-  total = lua_tonumber(L, -2);
-  block = lua_tonumber(L, -1);
-  lua_pop(L, 2);
-  if (!ok || total >= 0 || !((block < 0 && s->timeout < 0)
-                             || block == s->timeout))
+static int compatcanwait(const Buf *b, const Sock *s, LsockDeadline *d) {
+  if (b->total >= 0 || !((b->block < 0 && s->timeout < 0)
+                         || b->block == s->timeout))
     return 0;
   *d = lsockI_deadline(s->timeout);
   return 1;
@@ -410,10 +398,10 @@ static int compatcanwait(lua_State *L, const Sock *s, LsockDeadline *d) {
 /* After a try that found nothing: wait (if compatcanwait says so) and
 ** try once more with fn.  1: the try brought something; 0: hand over;
 ** 2: the wait timed out (nil, "timeout" and, for a stream, "" pushed). */
-static int compatwait(lua_State *L, Sock *s, int stream) {
+static int compatwait(lua_State *L, const Buf *b, Sock *s, int stream) {
   LsockDeadline d;
   int err;
-  if (!compatcanwait(L, s, &d)) return 0;
+  if (!compatcanwait(b, s, &d)) return 0;
   err = lsockI_waitfd(s->fd, POLLIN, &d);
   if (err == ETIMEDOUT) {
     lua_pushnil(L);
@@ -444,7 +432,7 @@ static int compatrecv(lua_State *L) {
     count = (size_t)v;
     line = 0;
   } else if (t != LUA_TNIL && t != LUA_TNONE) goto slow;
-  if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
+  if ((b = streambuf(L, 1)) == NULL) goto slow;
   if (b->maxline == 1) {  /* a UDP object: its buffer only counts */
     Sock *s = compatsock(L, 1);
     if (s != NULL && s->type == SOCK_DGRAM && t != LUA_TSTRING
@@ -452,7 +440,7 @@ static int compatrecv(lua_State *L) {
       lua_Number want = line ? -1 : (lua_Number)count;
       int r = compatdgram(L, b, s, want);
       if (r == -1) {
-        r = compatwait(L, s, 0);
+        r = compatwait(L, b, s, 0);
         if (r == 2) return 2;
         if (r == 1) r = compatdgram(L, b, s, want);
       }
@@ -477,7 +465,7 @@ static int compatrecv(lua_State *L) {
       if (s == NULL || s->type != SOCK_STREAM) break;
       r = compatfill(L, b, s);
       if (r == -1 && b->end == b->start) {
-        r = compatwait(L, s, 1);
+        r = compatwait(L, b, s, 1);
         if (r == 2) return 3;
         if (r == 1) r = compatfill(L, b, s);
       }
@@ -510,7 +498,7 @@ static int compatsend(lua_State *L) {
     j = lua_tointegerx(L, 4, &isnum);
     if (!isnum) goto slow;
   }
-  if ((b = streambuf(L, 1)) == NULL || compatdebug(L)) goto slow;
+  if ((b = streambuf(L, 1)) == NULL) goto slow;
   if ((s = compatsock(L, 1)) == NULL) goto slow;
   if (s->type == SOCK_DGRAM) {  /* a connected UDP object: send(data) */
     ssize_t r;
@@ -631,6 +619,7 @@ static int lsock_buffer(lua_State *L) {
   b->mark = NOMARK;
   b->maxline = (size_t)maxline;
   b->nin = b->nout = 0;
+  b->block = b->total = -1;
   luaL_setmetatable(L, LSOCK_STREAMBUF);
   return 1;
 }
@@ -668,6 +657,7 @@ static const luaL_Reg bufmethods[] = {
   {"rewind", meth_rewind},
   {"crline", meth_crline},
   {"counts", meth_counts},
+  {"settimeouts", meth_settimeouts},
   {"setcounts", meth_setcounts},
   {NULL, NULL}
 };

@@ -306,7 +306,10 @@ function methods:connect(host, port)
     self._total >= 0 and monotime() or nil)
   if ok then
     setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT)
-    self[1] = self[1] or newbuf(math.maxinteger)
+    if not self[1] then
+      self[1] = newbuf(math.maxinteger)
+      self[1]:settimeouts(self._block, self._total)
+    end
   end
   return ok, err
 end
@@ -449,6 +452,8 @@ function methods:settimeout(t, mode)
   check(self, "any", "settimeout")
   t = t and tonumber(t) or -1
   if mode == "t" or mode == "r" then self._total = t else self._block = t end
+  local b = self[1]
+  if b then b:settimeouts(self._block, self._total) end
   return 1
 end
 
@@ -770,8 +775,19 @@ function M.install(o)
   return M
 end
 
--- receive and send: C closures over the Lua functions above.
-methods.receive, methods.send = cstream.compat(receive, send, M)
+-- receive and send: C closures over the Lua functions above.  With
+-- _DEBUG set (for the elapsed time as an extra result) the Lua functions
+-- take their place: M holds _DEBUG behind its metatable to see it set.
+local creceive, csend = cstream.compat(receive, send, M)
+methods.receive, methods.send = creceive, csend
+local debugon
+local function setdebug(v)
+  debugon = v
+  local r, s = creceive, csend
+  if v then r, s = receive, send end
+  methods.receive, methods.send = r, s
+  for _, mt in pairs(classes) do mt.__index.receive, mt.__index.send = r, s end
+end
 
 -- Every class's index table holds the methods itself: one lookup per call.
 for _, mt in pairs(classes) do
@@ -779,4 +795,9 @@ for _, mt in pairs(classes) do
 end
 
 M._classes = classes
+setmetatable(M, {
+  __index = function(_, k) if k == "_DEBUG" then return debugon end end,
+  __newindex = function(t, k, v)
+    if k == "_DEBUG" then setdebug(v) else rawset(t, k, v) end
+  end })
 return M
