@@ -65,16 +65,12 @@ describe("lsock.compat multicast option names (in network namespaces)", function
     local r = net:lua("b", RECEIVER, { group, riface })
     local port, out = r:expect("^ready (%d+)$")
     assert(port, out)
-    local s = net:lua("a", SENDER, { group, port, siface })
-    local sout = {}
-    for _ = 1, 10 do
-      local l = s:line()
-      if not l then break end
-      sout[#sout + 1] = l
-    end
+    local sout, sok = net:lua("a", SENDER, { group, port, siface }):finish()
     local got = r:expect("^got (.*)$")
     local left = r:expect("^left (.*)$")
-    return table.concat(sout, "\n"), got, left, table.concat(r.lines, "\n")
+    local _, rok = r:finish()
+    assert(sok and rok, sout .. "\n" .. table.concat(r.lines, "\n"))
+    return sout, got, left, table.concat(r.lines, "\n")
   end
 
   it("joins, receives and leaves an IPv4 group with ip-* options", function()
