@@ -9,14 +9,14 @@ WARN     := -std=c99 -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
 SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
+DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-sec \
             netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
 .PHONY: all demo test test-asan test-valgrind lint deps clean \
         fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
-        guide bench bench-quick bench-lines bench-udp
+        guide bench bench-quick bench-lines bench-udp bench-compat
 
 all: build/lsock/core.so
 
@@ -184,6 +184,11 @@ bench-lines: deps all build/bench/lines_fgets
 	@dpkg -s lua-socket >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq lua-socket
 	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
 	  python3 bench/lines.py $(BENCH_ARGS)
+
+# lsock.compat against LuaSocket (bench/RESULTS-compat.md); `make bench`
+# and `make bench-lines` also run the LuaSocket scripts on compat.install().
+bench-compat: deps all
+	@$(LUA_ENV) $(LUA) bench/compat.lua
 
 # Issue 5's benchmark: echo servers (C epoll, lsock, LuaSocket, luv,
 # cqueues) under C = 100, 2000 and 10000 request/response connections from

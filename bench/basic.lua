@@ -19,7 +19,9 @@ local ROUNDS = math.tointeger(tonumber(os.getenv("BENCH_ROUNDS")))
                or (quick and 1 or 11)
 local BYTES = quick and 64 * 2^20 or 2^30     -- TCP bulk, both ways
 BYTES = math.tointeger(BYTES)
-local IMPLS = {"c", "lsock", "luasocket"}
+-- "compat" is bench/lua/luasocket_basic.lua unchanged, on lsock.compat
+-- (compat.install() before the script runs).
+local IMPLS = {"c", "lsock", "luasocket", "compat"}
 
 local workloads = {
   {id = "pingpong", title = "1 UDP ping-pong 32 B", unit = "rt/s",
@@ -42,6 +44,9 @@ local function clientwords(w, impl, where)
     words = {"build/bench/" .. w.prog, "client"}
     if w.family then words[#words + 1] = w.family end
     words[#words + 1] = where
+  elseif impl == "compat" then
+    words = {"lua5.4", "-e", "require('lsock.compat').install()",
+             "bench/lua/luasocket_basic.lua", w.id, where}
   else
     words = {"lua5.4", "bench/lua/" .. impl .. "_basic.lua", w.id, where}
   end
@@ -117,12 +122,12 @@ for _, w in ipairs(workloads) do
         local lo, hi = runner.range(v)
         row[4] = runner.fmt(runner.median(v))
         row[5] = next(v) and runner.fmt(lo) .. "-" .. runner.fmt(hi) or "failed"
-        if impl == "lsock" then
+        if impl == "lsock" or impl == "compat" then
           row[6] = runner.fmt(runner.median(runner.ratios(v, values.c)))
           row[7] = runner.fmt(runner.median(runner.ratios(v, values.luasocket)))
           local cpu = cpurates(raw)
-          row[8] = runner.fmt(runner.median(runner.ratios(cpu.lsock, cpu.c)))
-          row[9] = runner.fmt(runner.median(runner.ratios(cpu.lsock,
+          row[8] = runner.fmt(runner.median(runner.ratios(cpu[impl], cpu.c)))
+          row[9] = runner.fmt(runner.median(runner.ratios(cpu[impl],
                                                           cpu.luasocket)))
         end
         if w.rss then
@@ -145,7 +150,7 @@ end
 print(("%d round(s) of %s s per case (bulk: %d MiB), %d failure(s)")
       :format(ROUNDS, SECS, BYTES >> 20, failures))
 print()
-runner.table({"workload", "CPUs", "impl", "median", "min-max", "lsock/C",
-              "lsock/LuaSocket", "CPU: lsock/C", "CPU: lsock/LuaSocket",
+runner.table({"workload", "CPUs", "impl", "median", "min-max", "impl/C",
+              "impl/LuaSocket", "CPU: impl/C", "CPU: impl/LuaSocket",
               "peak RSS kB", "note"}, rows)
 os.exit(failures == 0 and 0 or 1)

@@ -23,6 +23,9 @@ import time
 READERS = [
     ("C fgets on fdopen", ["build/bench/lines_fgets", None]),
     ("LuaSocket receive(\"*l\")", ["lua5.4", "bench/lines_luasocket.lua", None]),
+    # The same LuaSocket script, unchanged, on lsock.compat.
+    ("that script on lsock.compat", ["lua5.4", "-e", "require('lsock.compat').install()",
+                                     "bench/lines_luasocket.lua", None]),
     ("lsock.stream read(\"l\")", ["lua5.4", "bench/lines_lsock.lua", None, "read"]),
     ("lsock.stream lines()", ["lua5.4", "bench/lines_lsock.lua", None, "lines"]),
 ]

@@ -4,7 +4,7 @@
 # and checking library overhead (perf has no hardware counters on this VM).
 # Usage: sh bench/profile.sh WORKLOAD IMPL [SECONDS]   (from the repository
 # root after make bench-quick; WORKLOAD as in bench/basic.lua, IMPL c,
-# lsock or luasocket).  Leaves the profile in build/bench/callgrind.out.
+# lsock, luasocket or compat: the LuaSocket client on lsock.compat).  Leaves the profile in build/bench/callgrind.out.
 set -eu
 w=$1 impl=$2 secs=${3:-2} per=1
 out=build/bench/callgrind.out
@@ -25,6 +25,9 @@ read -r first <&3
 where=${first#*=}
 if [ "$impl" = c ]; then
   set -- build/bench/$prog client $fam "$where" $extra
+elif [ "$impl" = compat ]; then
+  set -- lua5.4 -e "require('lsock.compat').install()" \
+    bench/lua/luasocket_basic.lua "$w" "$where" $extra
 else
   set -- lua5.4 bench/lua/${impl}_basic.lua "$w" "$where" $extra
 fi
@@ -41,6 +44,7 @@ ir=$(collected)
 case $impl in
   c) set -- true ;;
   lsock) set -- lua5.4 -e 'require "lsock"' ;;
+  compat) set -- lua5.4 -e 'require("lsock.compat").install() require "socket"' ;;
   *) set -- lua5.4 -e 'require "socket"' ;;
 esac
 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \

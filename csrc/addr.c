@@ -346,9 +346,12 @@ The table form takes every family: `{family="inet", host=, port=}`,
 `"inet6"` (also `scope`, `flowinfo`), `"unix"` (`path`), `"netlink"`
 (`pid`, `groups`) and `"packet"` (`ifindex`, `protocol`, `hatype`,
 `pkttype`, `address` = hardware address bytes); see doc/netlink.md.
+`{family="unspec"}` is the empty address: a datagram socket connected to
+it is connected no more (connect(2)).
 @function addr
 @tparam string|table host "127.0.0.1", "::1", "fe80::1%lo", "*" (wildcard), a unix
-  path ("\0name" is abstract), or a table `{family=, ...}`
+  path ("\0name" is abstract), or a table `{family=, ...}` (`{family="unspec"}`:
+  connecting a datagram socket to it disconnects it)
 @tparam[opt] int port with a host
 @tparam[opt] string family of the "*" wildcard (default "inet")
 @treturn sockaddr fields family, host, port, path, flowinfo, scope_id; pid,

@@ -283,6 +283,12 @@ int lsockI_tableaddr(lua_State *L, int t, Addr *a) {
       }
       lua_pushinteger(L, intfield(L, t, "port", 0, 65535, 0));
       return family;
+    case AF_UNSPEC:
+      /* {family = "unspec"}: connect to it dissolves a datagram socket's
+      ** association (connect(2)); lsock.compat's setpeername("*"). */
+      a->ss.ss_family = AF_UNSPEC;
+      a->len = sizeof(sa_family_t);
+      return 0;
     default:
       return luaL_argerror(L, t, lua_pushfstring(L, "no table form for "
                            "family %d", family));

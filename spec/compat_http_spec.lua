@@ -160,6 +160,57 @@ describe("socket.smtp over lsock.compat", function()
   end)
 end)
 
+
+describe("socket.ftp over lsock.compat", function()
+  -- spec/compat_ftpd.py: a small FTP responder on 127.0.0.1 (EPSV data
+  -- connections, files in memory).  Each script runs on LuaSocket and on
+  -- compat, one session after the other, and must print the same.
+  local port, peer
+  setup(function()
+    peer = helper.spawn("python3 -u spec/compat_ftpd.py", nil, { clean = true })
+    port = math.tointeger(tonumber(peer:line()))
+    assert(port, peer:stderr())
+  end)
+  teardown(function() peer:cleanup() end)
+
+  it("gets a file by URL, ASCII and binary", function()
+    local out = same(([[
+      local ftp = require "socket.ftp"
+      local body, err = ftp.get("ftp://u:p@127.0.0.1:%d/hello.txt;type=a")
+      print(("%%q"):format(body), err)
+      local bin = ftp.get("ftp://u:p@127.0.0.1:%d/big.bin;type=i")
+      local ok = #bin == 256 * 4096
+      for i = 1, #bin, 4099 do ok = ok and bin:byte(i) == (i - 1) %% 256 end
+      print(#bin, ok)
+    ]]):format(port, port))
+    assert.equal('"hello over ftp\\13\\\nsecond line\\\n"\tnil\n1048576\ttrue\n', out)
+  end)
+
+  it("puts a file from an ltn12 source and gets it back", function()
+    local out = same(([[
+      local ftp, ltn12 = require "socket.ftp", require "ltn12"
+      local data = ("0123456789"):rep(50000) .. "\n"
+      local sent, err = ftp.put {
+        host = "127.0.0.1", port = %d, user = "u", password = "p",
+        path = "up.txt", type = "i", source = ltn12.source.string(data) }
+      print(math.tointeger(sent), err)  -- LuaSocket 3.0 counts in floats
+      local t = {}
+      print(ftp.get { host = "127.0.0.1", port = %d, user = "u", password = "p",
+        path = "up.txt", type = "i", sink = ltn12.sink.table(t) })
+      print(table.concat(t) == data)
+    ]]):format(port, port))
+    assert.equal("500001\tnil\n1\ntrue\n", out)
+  end)
+
+  it("reports the server's error for a missing file", function()
+    local out = same(([[
+      local ftp = require "socket.ftp"
+      print(ftp.get("ftp://u:p@127.0.0.1:%d/missing.txt"))
+    ]]):format(port))
+    assert.equal("nil\t550 no such file\n", out)
+  end)
+end)
+
 describe("compat.install and SIGPIPE", function()
   local WRITE = [[
     local p = io.popen("true", "w")

@@ -267,6 +267,292 @@ scenarios["dns"] = function(s)
   return out
 end
 
+
+-- The checks of LuaSocket's own test suite (test/testclnt.lua), with an
+-- in-process peer where it used a second process over a control channel.
+
+scenarios["methods registered on every class (testclnt: method registration)"] = function(s)
+  local tcpm = { "accept", "bind", "close", "connect", "dirty", "getfamily",
+    "getfd", "getoption", "getpeername", "getsockname", "getstats",
+    "setstats", "listen", "receive", "send", "setfd", "setoption",
+    "setpeername", "setsockname", "settimeout", "shutdown" }
+  local udpm = { "close", "dirty", "getfamily", "getfd", "getoption",
+    "getpeername", "getsockname", "receive", "receivefrom", "send", "sendto",
+    "setfd", "setoption", "setpeername", "setsockname", "settimeout" }
+  local out = {}
+  for _, pair_ in ipairs { { s.tcp(), tcpm }, { s.tcp6(), tcpm },
+                           { s.udp(), udpm }, { s.udp6(), udpm } } do
+    local o, names = pair_[1], pair_[2]
+    local row = { o.class }
+    for _, m in ipairs(names) do
+      if type(o[m]) ~= "function" then row[#row + 1] = m end
+    end
+    out[#out + 1] = row
+    o:close()
+  end
+  return out
+end
+
+scenarios["descriptors at once for tcp4 and the like, -1 after close (testclnt)"] = function(s)
+  local out = {}
+  for _, f in ipairs { "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6" } do
+    local o = s[f]()
+    local before = o:getfd() >= 0
+    o:close()
+    out[#out + 1] = { f, before, o:getfd() }
+  end
+  return out
+end
+
+scenarios["receive with a prefix at and past the count (testclnt: partial receive)"] = function(s)
+  local srv, c, a = pair(s)
+  c:send("7890")
+  a:settimeout(1)
+  local out = {}
+  out[#out + 1] = { a:receive(10, "123456") }
+  out[#out + 1] = { a:receive(8, "87654321") }
+  out[#out + 1] = { a:receive(4, "87654321") }
+  c:close(); a:close(); srv:close()
+  return out
+end
+
+scenarios["select's argument checks and closed sockets (testclnt: select function)"] = function(s)
+  local out = {}
+  local r, w, e = s.select(nil, nil, 0.05)
+  out[#out + 1] = { type(r), type(w), #r, #w, e }
+  local u = s.udp(); u:close()
+  r, w, e = s.select({ u }, { u }, 0.05)
+  out[#out + 1] = { type(r), type(w), #r, #w, e }
+  out[#out + 1] = { (pcall(s.select, "wrong", 1, 0.1)) }
+  out[#out + 1] = { (pcall(s.select, {}, 1, 0.1)) }
+  return out
+end
+
+scenarios["*a after the peer's close, receive after a local close (testclnt)"] = function(s)
+  local out = {}
+  local srv, c, a = pair(s)
+  a:settimeout(1)
+  c:send("little string"); c:close()
+  out[#out + 1] = { a:receive("*a") }
+  out[#out + 1] = { a:receive("*a") }
+  out[#out + 1] = { a:receive("*a", "pre") }
+  a:close()
+  for _, pat in ipairs { "*a", "*l", 1, 0 } do
+    out[#out + 1] = { pat, a:receive(pat) }
+  end
+  srv:close()
+  return out
+end
+
+scenarios["send into a closed peer ends in closed (testclnt: write after close)"] = function(s)
+  local srv, c, a = pair(s)
+  a:close()
+  c:settimeout(1)
+  local sent, err, errsent
+  for _ = 1, 1000 do
+    sent, err, errsent = c:send("little string")
+    if err then break end
+    s.sleep(0.001)
+  end
+  c:close(); srv:close()
+  return { sent, err, type(errsent) }
+end
+
+scenarios["accept: timeout, not listening, not a stream (testclnt: accept function)"] = function(s)
+  local out = {}
+  local m = s.tcp()
+  m:bind("127.0.0.1", 0); m:listen(0); m:settimeout(0.1)
+  out[#out + 1] = { m:accept() }
+  local x = s.tcp4()
+  m:setfd(x:getfd())
+  out[#out + 1] = { m:accept() }
+  local u = s.udp4()
+  m:setfd(u:getfd())
+  out[#out + 1] = { m:accept() }
+  m:setfd(-1)
+  x:close(); u:close()
+  return out
+end
+
+scenarios["mixed patterns over one stream (testclnt: mixed patterns)"] = function(s)
+  local out = {}
+  for _, len in ipairs { 1, 17, 200, 4091, 80199 } do
+    local srv, c, a = pair(s)
+    local inter = math.ceil(len / 4)
+    local p1 = "unix " .. ("x"):rep(inter) .. "line\n"
+    local p2 = "dos " .. ("y"):rep(inter) .. "line\r\n"
+    local p3 = "raw " .. ("z"):rep(inter) .. "bytes"
+    local p4 = "end" .. ("w"):rep(inter) .. "bytes"
+    c:settimeout(5); a:settimeout(5)
+    out[#out + 1] = { c:send(p1 .. p2 .. p3 .. p4) }
+    c:close()
+    local b1, b2 = a:receive(), a:receive()
+    local b3, b4 = a:receive(#p3), a:receive("*a")
+    out[#out + 1] = { b1 .. "\n" == p1, b2 .. "\r\n" == p2, b3 == p3, b4 == p4 }
+    a:close(); srv:close()
+  end
+  return out
+end
+
+scenarios["non-blocking transfer, partial results as prefixes (testclnt)"] = function(s)
+  local out = {}
+  for _, size in ipairs { 1, 17, 4091, 80199 } do
+    local srv, c, a = pair(s)
+    c:settimeout(5)
+    a:settimeout(0)
+    c:send(("a"):rep(size))
+    local str, err, part, timeouts = nil, nil, "", 0
+    for i = 1, 2000 do
+      str, err, part = a:receive("*l", part)
+      if err ~= "timeout" then break end
+      timeouts = timeouts + 1
+      if i == 3 then c:send(("b"):rep(size) .. "\n") end
+      if i > 3 then s.sleep(0.002) end
+    end
+    out[#out + 1] = { str == ("a"):rep(size) .. ("b"):rep(size), err, timeouts >= 3 }
+    -- And sending with settimeout(0), resuming at the index returned.
+    c:settimeout(0)
+    local big = ("c"):rep(size * 8) .. "\n"
+    local last, ret = 0, nil
+    a:settimeout(5)
+    local got = {}
+    for _ = 1, 20000 do
+      ret, err, last = c:send(big, last + 1)
+      if err ~= "timeout" then break end
+      got[#got + 1] = a:receive(math.min(65536, #big))
+    end
+    out[#out + 1] = { ret, err }
+    c:close()
+    got[#got + 1] = a:receive("*a")
+    out[#out + 1] = { table.concat(got) == big }
+    a:close(); srv:close()
+  end
+  return out
+end
+
+
+scenarios["udp setpeername(\"*\") disconnects"] = function(s)
+  -- An explicit port (the kernel keeps it through the disconnect).
+  local probe = s.udp(); probe:setsockname("127.0.0.1", 0)
+  local _, p = probe:getsockname(); probe:close()
+  local u1, u2, u3 = s.udp(), s.udp(), s.udp()
+  local out = { { u1:setsockname("127.0.0.1", p) } }
+  u2:setsockname("127.0.0.1", 0); u3:setsockname("127.0.0.1", 0)
+  for _, u in ipairs { u1, u2, u3 } do u:settimeout(1) end
+  local ip2, p2 = u2:getsockname()
+  out[#out + 1] = { u1:setpeername(ip2, p2), kind(u1) }
+  u3:sendto("from u3, filtered", "127.0.0.1", p)  -- not the peer: dropped
+  u2:sendto("from u2", "127.0.0.1", p)
+  out[#out + 1] = { u1:receive() }
+  out[#out + 1] = { u1:setpeername("*"), kind(u1), (pcall(u1.getpeername, u1)) }
+  out[#out + 1] = { select(2, u1:getsockname()) == p }
+  u3:sendto("from u3", "127.0.0.1", p)
+  local data, ip, port = u1:receivefrom()
+  local _, p3 = u3:getsockname()
+  out[#out + 1] = { data, ip, port == math.tointeger(tonumber(p3)) }
+  out[#out + 1] = { u1:sendto("back", ip, port), u3:receive() }
+  for _, u in ipairs { u1, u2, u3 } do u:close() end
+  return out
+end
+
+-- Set and read back on loopback sockets only: setting a multicast option
+-- sends nothing (no group is joined), so no network namespace is needed;
+-- joining and multicast traffic run in one (spec/compat_mcast_spec.lua).
+-- These are the names Debian's LuaSocket 3.0.0 knows both ways.
+scenarios["ip-*/ipv6-* multicast option names, set and read back"] = function(s)
+  local out = {}
+  local u = s.udp4(); u:setsockname("127.0.0.1", 0)
+  out[#out + 1] = { u:setoption("ip-multicast-ttl", 4) }
+  for _, v in ipairs { false, true } do
+    out[#out + 1] = { u:setoption("ip-multicast-loop", v), u:getoption("ip-multicast-loop") }
+  end
+  out[#out + 1] = { u:setoption("ip-multicast-if", "127.0.0.1"), u:getoption("ip-multicast-if") }
+  local v = s.udp6(); v:setsockname("::1", 0)
+  for _, name in ipairs { "ipv6-unicast-hops", "ipv6-multicast-hops" } do
+    out[#out + 1] = { name, v:setoption(name, 7), v:getoption(name) }
+  end
+  for _, b in ipairs { false, true } do
+    out[#out + 1] = { v:setoption("ipv6-multicast-loop", b), v:getoption("ipv6-multicast-loop") }
+  end
+  out[#out + 1] = { v:setoption("ipv6-v6only", true), v:getoption("ipv6-v6only") }
+  u:close(); v:close()
+  return out
+end
+
+
+-- compat caches an epoll poller for tables passed again unchanged (64
+-- entries or more, from the third call): the results must stay
+-- LuaSocket's while the tables change under it.
+scenarios["select over tables that stay and change (compat's cached poller)"] = function(s)
+  local out = {}
+  local socks = {}
+  for i = 1, 100 do
+    local u = s.udp(); u:setsockname("127.0.0.1", 0); u:settimeout(1); socks[i] = u
+  end
+  local tx = s.udp()
+  local function poke(u, what)
+    local ip, port = u:getsockname()
+    tx:sendto(what, ip, port)
+  end
+  local function sel(r, w, t)
+    local rr, ww, e = s.select(r, w, t)
+    local ri = {}
+    for k, o in ipairs(rr) do ri[#ri + 1] = { k, rr[o] == k, (o:getsockname()) ~= nil } end
+    return { #rr, #ww, e, ri }
+  end
+  for _ = 1, 4 do out[#out + 1] = sel(socks, nil, 0.01) end  -- timeouts
+  poke(socks[50], "a")
+  out[#out + 1] = sel(socks, nil, 1)
+  out[#out + 1] = { socks[50]:receive() }
+  out[#out + 1] = sel(socks, nil, 0.01)
+  -- An entry replaced in place: the new socket is watched, the old not.
+  local old = socks[60]
+  local new = s.udp(); new:setsockname("127.0.0.1", 0); new:settimeout(1)
+  socks[60] = new
+  poke(old, "old"); poke(new, "new")
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 1) end
+  out[#out + 1] = { new:receive(), old:receive() }
+  -- An entry closed in place, and a table that grows.
+  socks[70]:close()
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 0.01) end
+  local extra = s.udp(); extra:setsockname("127.0.0.1", 0); extra:settimeout(1)
+  socks[#socks + 1] = extra
+  poke(extra, "x")
+  for _ = 1, 3 do out[#out + 1] = sel(socks, nil, 1) end
+  out[#out + 1] = { extra:receive() }
+  -- Writers too, and one object in both tables.
+  local w = { socks[1], socks[2] }
+  for _ = 1, 4 do out[#out + 1] = sel(socks, w, 1) end
+  for _, u in ipairs(socks) do u:close() end
+  old:close(); tx:close()
+  return out
+end
+
+scenarios["select: a buffered line in a cached set is ready at once"] = function(s)
+  local srv, c, a = pair(s)
+  local set = { a }
+  for i = 2, 80 do
+    local u = s.udp(); u:setsockname("127.0.0.1", 0); set[i] = u
+  end
+  local out = {}
+  for _ = 1, 3 do out[#out + 1] = { select(3, s.select(set, nil, 0.01)) } end
+  c:send("one\ntwo\n")
+  a:settimeout(1)
+  local r = s.select(set, nil, 1)
+  out[#out + 1] = { #r, r[1] == a }
+  out[#out + 1] = { a:receive(), a:dirty() }
+  for _ = 1, 3 do
+    local rr, _, e = s.select(set, nil, 1)
+    out[#out + 1] = { #rr, rr[1] == a, e }
+  end
+  out[#out + 1] = { a:receive(), a:dirty() }
+  local rr, _, e = s.select(set, nil, 0.01)
+  out[#out + 1] = { #rr, e }
+  for i = 2, #set do set[i]:close() end
+  c:close(); a:close(); srv:close()
+  return out
+end
+
 describe("lsock.compat, scenario by scenario against LuaSocket", function()
   local names = {}
   for name in pairs(scenarios) do names[#names + 1] = name end

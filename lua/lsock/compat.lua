@@ -4,7 +4,10 @@
 -- on the first bind/connect (`getfd()` is -1 before); LuaSocket's class
 -- names (`tcp{master}` ...) are kept as one metatable per class, because
 -- programs read them through `class` and `tostring`.  Receives go through
--- a buffer of our own, which is what `dirty()` reports.
+-- a buffer of our own (lsock.stream's C buffer, at `[1]` of a client),
+-- which is what `dirty()` reports; receive and send are C closures
+-- (csrc/stream.c) that answer from that buffer and try non-blocking calls
+-- first, and leave waiting, errors and the rarer patterns to the Lua code.
 -- @usage require("lsock.compat").install(); local http = require "socket.http"
 -- @module lsock.compat
 local core = require "lsock.core"
@@ -13,6 +16,8 @@ local E = core.errno
 local EAGAIN = E.EAGAIN
 local monotime, sockselect = core.monotime, core.select
 local find, sub, gsub = string.find, string.sub, string.gsub
+local cstream = core._stream
+local newbuf = cstream.buffer
 local concat = table.concat
 
 local M = {}
@@ -24,6 +29,7 @@ M._SOCKETINVALID = -1
 M.BLOCKSIZE = 2048
 
 local BUFSIZE = 65536
+local UNSPEC = core.addr { family = "unspec" }
 
 ---------------------------------------------------------------- errors
 
@@ -50,7 +56,7 @@ local function class(name)
   local mt = { __name = name,
     __index = setmetatable({ class = name }, { __index = methods }) }
   mt.__tostring = function(self)
-    return name .. ": " .. self._id
+    return name .. ": " .. (("%p"):format(self))
   end
   classes[name] = mt
   return mt
@@ -91,10 +97,9 @@ local function check(self, group, fname)
 end
 
 local function newobj(mt, family, kind)
-  local o = setmetatable({ _family = family, _kind = kind, _buf = "",
-    _pos = 1, _block = -1, _total = -1, _coret = false, _rx = 0, _tx = 0,
+  local o = setmetatable({ _family = family, _kind = kind, _block = -1,
+    _total = -1, _coret = false, _rx = 0, _tx = 0,
     _birth = monotime() }, mt)
-  o._id = tostring({}):match("0x%x+") or "0x0"
   return o
 end
 
@@ -115,7 +120,7 @@ end
 local function retry(self, start)
   local b, t = self._block, self._total
   if t < 0 then return b end
-  local left = t - (monotime() - start)
+  local left = start and t - (monotime() - start) or t
   if left < 0 then left = 0 end
   if b < 0 or left < b then return left end
   return b
@@ -131,14 +136,28 @@ end
 
 ---------------------------------------------------------------- constructors
 
+-- tcp() and udp() make no descriptor until bind/connect (the family is
+-- not known yet); tcp4() and the others make theirs at once, as
+-- LuaSocket's do.
 local function tcpfactory(family)
   return function()
-    return newobj(MASTER, family, "tcp")
+    local o = newobj(MASTER, family, "tcp")
+    if family then
+      local ok, err = ensure(o, family)
+      if not ok then return nil, err end
+    end
+    return o
   end
 end
 local function udpfactory(family)
   return function()
-    return newobj(UNCONN, family, "udp")
+    local o = newobj(UNCONN, family, "udp")
+    o[1] = newbuf(1)  -- maxline 1 marks a UDP object's buffer: counts only
+    if family then
+      local ok, err = ensure(o, family)
+      if not ok then return nil, err end
+    end
+    return o
   end
 end
 
@@ -175,27 +194,57 @@ M.udp6 = udpfactory("inet6")
 
 ---------------------------------------------------------------- addresses
 
--- Tries each getaddrinfo answer for host, port with fn(sock, addr).
-local function eachaddr(self, host, port, passive, fn)
+-- getaddrinfo's answers; those for numeric hosts (which cannot change)
+-- are kept, a few hundred at most, so that a connect loop does not ask
+-- again each time.
+-- numeric[fam .. socktype (.. "p")][host][port] = answers
+local numeric, nnumeric = {}, 0
+local kinds = {}
+for _, f in ipairs { "inet", "inet6", "unspec" } do
+  kinds[f] = { dgram = { [true] = f .. "dgramp", [false] = f .. "dgram" },
+    stream = { [true] = f .. "streamp", [false] = f .. "stream" } }
+end
+local function resolve(host, port, fam, socktype, passive)
+  local byport
+  if host and (find(host, "^[%d.]+$") or find(host, ":", 1, true)) then
+    local kind = kinds[fam][socktype][passive]
+    local byhost = numeric[kind]
+    if not byhost then byhost = {}; numeric[kind] = byhost end
+    byport = byhost[host]
+    if not byport then byport = {}; byhost[host] = byport end
+    local res = byport[port]
+    if res then return res end
+  end
+  local res, msg, code = core.getaddrinfo(host, tostring(port),
+    { family = fam, socktype = socktype,
+      flags = passive and core.AI_PASSIVE or nil })
+  if res and byport then
+    if nnumeric >= 256 then numeric, nnumeric = {}, 0 end
+    byport[port], nnumeric = res, nnumeric + 1
+  end
+  return res, msg, code
+end
+
+-- Tries each getaddrinfo answer for host, port with
+-- fn(sock, addr, self, extra).
+local function eachaddr(self, host, port, passive, fn, extra)
   if self._kind == "unix" then
     local s, err = ensure(self, "unix")
     if not s then return nil, err end
-    return fn(s, host)
+    return fn(s, host, self, extra)
   end
   if host == "*" then host = nil end
   local fam = self._sock and self._sock:family() or self._family
   if fam == "inet" and host == nil and passive then host = "0.0.0.0" end
   if fam == "inet6" and host == nil and passive then host = "::" end
-  local res, msg, code = core.getaddrinfo(host, tostring(port),
-    { family = fam or "unspec",
-      socktype = self._kind == "udp" and "dgram" or "stream",
-      flags = passive and core.AI_PASSIVE or nil })
+  local res, msg, code = resolve(host, port, fam or "unspec",
+    self._kind == "udp" and "dgram" or "stream", passive)
   if not res then return nil, gaierr(msg, code) end
   local err = "host or service not provided, or not known"
   for _, ai in ipairs(res) do
     local s, e = ensure(self, ai.addr.family)
     if not s then return nil, e end
-    local ok, e2 = fn(s, ai.addr)
+    local ok, e2 = fn(s, ai.addr, self, extra)
     if ok then return ok end
     err = e2
     if not self._fixed then s:close(); self._sock = nil end
@@ -238,21 +287,30 @@ function methods:listen(backlog)
   return 1
 end
 
+-- One connect attempt (eachaddr's fn): `1` or `nil, err`.
+local function connectto(s, addr, self, start)
+  arm(self, s, retry(self, start))
+  local r, msg, code = s:connect(addr)
+  if not r and code == E.EISCONN then r = true end
+  if not r then return nil, errtext(msg, code) end
+  return 1
+end
+
 -- Connects (a master becomes a client); `1` or `nil, err`.
 function methods:connect(host, port)
   check(self, "tcp", "connect")
   if getmetatable(self) == SERVER then
     error("bad argument #1 to 'connect' (tcp{master} expected)", 2)
   end
-  local start = monotime()
-  local ok, err = eachaddr(self, host, port, false, function(s, addr)
-    arm(self, s, retry(self, start))
-    local r, msg, code = s:connect(addr)
-    if not r and code == E.EISCONN then r = true end
-    if not r then return nil, errtext(msg, code) end
-    return 1
-  end)
-  if ok then setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT) end
+  local ok, err = eachaddr(self, host, port, false, connectto,
+    self._total >= 0 and monotime() or nil)
+  if ok then
+    setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT)
+    if not self[1] then
+      self[1] = newbuf(math.maxinteger)
+      self[1]:settimeouts(self._block, self._total)
+    end
+  end
   return ok, err
 end
 
@@ -260,12 +318,14 @@ end
 function methods:accept()
   check(self, "server", "accept")
   local s = self._sock
-  arm(self, s, retry(self, monotime()))
+  if not s then return nil, "closed" end
+  arm(self, s, retry(self))
   local c, msg, code = s:accept()
   if not c then return nil, errtext(msg, code) end
   local o = newobj(self._kind == "unix" and UCLIENT or CLIENT,
     c:family(), self._kind)
   o._sock = c
+  o[1] = newbuf(math.maxinteger)
   return o
 end
 
@@ -274,8 +334,8 @@ local function closed(start, prefix)
   return nil, "closed", prefix or ""
 end
 
--- Reads more from the socket into the buffer: true, or nil, err.
-local function fill(self, s, start)
+-- Reads more from the socket into the buffer b: true, or nil, err.
+local function fill(self, s, b, start)
   arm(self, s, retry(self, start))
   local data, msg, code = s:recv(BUFSIZE)
   if not data then
@@ -283,25 +343,8 @@ local function fill(self, s, start)
     return nil, errtext(msg, code)
   end
   if data == "" then return nil, "closed" end
-  self._rx = self._rx + #data
-  local buf, pos = self._buf, self._pos
-  if pos > #buf then self._buf = data
-  else self._buf = sub(buf, pos) .. data end
-  self._pos = 1
+  b:append(data)
   return true
-end
-
-local function take(self, n)
-  local pos = self._pos
-  local piece = sub(self._buf, pos, pos + n - 1)
-  self._pos = pos + #piece
-  return piece
-end
-
-local function rest(self)
-  local piece = sub(self._buf, self._pos)
-  self._buf, self._pos = "", 1
-  return piece
 end
 
 local function result(start, data, err, partial)
@@ -311,84 +354,63 @@ end
 
 --- Reads by pattern: `"*l"` (default; a line, every `\r` dropped), `"*a"`
 -- (to the end), or a count; `prefix` is put in front.  On timeout or close
--- `nil, err, partial`.
+-- `nil, err, partial`.  (The C closure made below answers from the buffer
+-- first; this is what it hands over to.)
 -- @usage local line, err, partial = c:receive()
 local STREAM = groups.stream
 
--- A whole line from the buffer, or nil when none is complete there.
-local function bufline(self)
-  local buf, pos = self._buf, self._pos
-  local nl = find(buf, "\n", pos, true)
-  if nl then
-    local line = sub(buf, pos, nl - 1)
-    self._pos = nl + 1
-    if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
-    return line
-  end
-end
-
-function methods:receive(pattern, prefix)
+local function receive(self, pattern, prefix)
   if not STREAM[getmetatable(self)] then check(self, "stream", "receive") end
-  -- The common case first: a whole line already in the buffer.
-  local fast = (pattern == nil or pattern == "*l") and prefix == nil
-    and not M._DEBUG
-  if fast then
-    local line = bufline(self)
-    if line then return line, nil, nil end
-  end
   local start = monotime()
   local s = self._sock
   if not s then return closed(start, prefix) end
   if self._kind == "udp" then return self:_dgram(start, pattern) end
+  local b = self[1]
   pattern = pattern or "*l"
-  prefix = prefix or ""
-  if fast and self._pos > #self._buf then
-    -- Nothing buffered: read, and most often the line is complete.
-    local ok, err = fill(self, s, start)
-    if not ok then return nil, err, "" end
-    local line = bufline(self)
-    if line then return line, nil, nil end
-  end
-  local parts = { prefix }
+  local parts = { prefix or "" }
   if pattern == "*l" or pattern == "l" then
     while true do
-      local buf, pos = self._buf, self._pos
-      local nl = find(buf, "\n", pos, true)
-      if nl then
-        parts[#parts + 1] = gsub(sub(buf, pos, nl - 1), "\r", "")
-        self._pos = nl + 1
+      local line = b:crline()
+      if line then
+        parts[2] = line
         return result(start, concat(parts))
       end
-      parts[#parts + 1] = gsub(rest(self), "\r", "")
-      local ok, err = fill(self, s, start)
-      if not ok then return result(start, nil, err, concat(parts)) end
+      local ok, err = fill(self, s, b, start)
+      if not ok then
+        parts[2] = gsub(b:take(b:len()), "\r", "")
+        return result(start, nil, err, concat(parts))
+      end
     end
   elseif pattern == "*a" or pattern == "a" then
     while true do
-      parts[#parts + 1] = rest(self)
-      local ok, err = fill(self, s, start)
+      local ok, err = fill(self, s, b, start)
       if not ok then
-        if err == "closed" then return result(start, concat(parts)) end
+        parts[2] = b:take(b:len())
+        -- At the end: success if any bytes came (LuaSocket's recvall).
+        if err == "closed" and #parts[2] > 0 then
+          return result(start, concat(parts))
+        end
         return result(start, nil, err, concat(parts))
       end
     end
   end
   local n = tonumber(pattern)
   if not n then error("bad argument #1 to 'receive' (invalid receive pattern)", 2) end
-  n = math.floor(n) - #prefix
-  while true do
-    local piece = take(self, n)
-    parts[#parts + 1] = piece
-    n = n - #piece
-    if n <= 0 then return result(start, concat(parts)) end
-    local ok, err = fill(self, s, start)
-    if not ok then return result(start, nil, err, concat(parts)) end
+  n = math.floor(n) - #parts[1]
+  while b:len() < n do
+    local ok, err = fill(self, s, b, start)
+    if not ok then
+      parts[2] = b:take(b:len())
+      return result(start, nil, err, concat(parts))
+    end
   end
+  parts[2] = b:take(n)
+  return result(start, concat(parts))
 end
 
 -- Sends `data:sub(i, j)`; the index of the last byte sent, or
 -- `nil, err, last` (the last byte sent before the error).
-function methods:send(data, i, j)
+local function send(self, data, i, j)
   check(self, "stream", "send")
   local start = monotime()
   local s = self._sock
@@ -430,6 +452,8 @@ function methods:settimeout(t, mode)
   check(self, "any", "settimeout")
   t = t and tonumber(t) or -1
   if mode == "t" or mode == "r" then self._total = t else self._block = t end
+  local b = self[1]
+  if b then b:settimeouts(self._block, self._total) end
   return 1
 end
 
@@ -458,16 +482,29 @@ end
 -- Whether received bytes wait in the object's buffer (`select` cannot see
 -- them).
 function methods:dirty()
-  return self._pos <= #self._buf
+  local b = self[1]
+  return b ~= nil and b:len() > 0
+end
+
+-- Bytes in and out counted by the buffer (C receive and send) and by Lua.
+local function counts(self)
+  local b = self[1]
+  if not b then return self._rx, self._tx end
+  local i, o = b:counts()
+  return self._rx + i, self._tx + o
 end
 
 -- Bytes received, bytes sent, age in seconds.
 function methods:getstats()
-  return self._rx, self._tx, monotime() - self._birth
+  local rx, tx = counts(self)
+  return rx, tx, monotime() - self._birth
 end
 
 -- Sets the counters `getstats` reports.
 function methods:setstats(rx, tx, age)
+  local b = self[1]
+  self._rx, self._tx = counts(self)
+  if b then b:setcounts(0, 0) end
   self._rx = math.tointeger(rx) or rx or self._rx
   self._tx = math.tointeger(tx) or tx or self._tx
   if age then self._birth = monotime() - age end
@@ -479,7 +516,8 @@ function methods:close()
   local s = self._sock
   if s then s:close() end
   self._sock = nil
-  self._buf, self._pos = "", 1
+  local b = self[1]
+  if b and b:len() > 0 then b:take(b:len()) end
   return 1
 end
 
@@ -509,7 +547,9 @@ end
 
 -- The peer's address: ip, port, family.
 function methods:getpeername()
-  if getmetatable(self) == UNCONN then return nil, "not connected" end
+  if getmetatable(self) == UNCONN then
+    error("calling 'getpeername' on bad self (udp{connected} expected)", 2)
+  end
   return names(self, "getpeername")
 end
 
@@ -563,16 +603,19 @@ function methods:receivefrom(size)
   return data, addrparts(from)
 end
 
+-- One sendto attempt (eachaddr's fn): the bytes sent or `nil, err`.
+local function sendone(s, addr, self, data)
+  local n, msg, code = s:sendto(data, addr)
+  if not n then return nil, errtext(msg, code) end
+  self._fixed = true
+  self._tx = self._tx + n
+  return n
+end
+
 -- Sends a datagram to ip, port: the bytes sent.
 function methods:sendto(data, host, port)
   check(self, "udp", "sendto")
-  return eachaddr(self, host, port, false, function(s, addr)
-    local n, msg, code = s:sendto(data, addr)
-    if not n then return nil, errtext(msg, code) end
-    self._fixed = true
-    self._tx = self._tx + n
-    return n
-  end)
+  return eachaddr(self, host, port, false, sendone, data)
 end
 
 -- Binds a UDP object (`udp:setsockname(ip, port)`).
@@ -585,16 +628,12 @@ end
 function methods:setpeername(host, port)
   check(self, "udp", "setpeername")
   if host == "*" then
-    -- Dissolving the association: a fresh socket on the same local address
-    -- (lsock's connect takes no AF_UNSPEC address).
-    local old = self._sock
-    if old then
-      local here = old:getsockname()
-      local s, err = core.socket(old:family(), "dgram")
-      if not s then return nil, err end
-      old:close()
-      s:bind(here)
-      self._sock, self._coret = s, false
+    -- Dissolving the association: connect to AF_UNSPEC, as LuaSocket does
+    -- (the kernel keeps an explicitly bound address, drops an automatic one).
+    local s = self._sock
+    if s then
+      local ok, msg, code = s:connect(UNSPEC)
+      if not ok and code ~= E.EAFNOSUPPORT then return nil, errtext(msg, code) end
     end
     setmetatable(self, UNCONN)
     return 1
@@ -612,7 +651,8 @@ end
 ---------------------------------------------------------------- module functions
 
 --- Waits until an object of `recvt` is readable or one of `sendt`
--- writable (LuaSocket's `socket.select`, poll underneath).
+-- writable (LuaSocket's `socket.select`, poll underneath; tables passed
+-- unchanged call after call get a cached epoll poller).
 -- @treturn table ready readers (an array, and each object a key giving its index)
 -- @treturn table ready writers
 -- @treturn string `"timeout"` when none is ready
@@ -650,21 +690,12 @@ function M.sleep(s)
   if s > 0 then core.sleep(s) end
 end
 
-local walloff
+local walltime = core.gettime or cstream.walltime
 --- Seconds since the epoch, with a fraction (the wall clock).
 -- @treturn number seconds since the epoch
 -- @usage local t0 = compat.gettime()
 function M.gettime()
-  if core.gettime then return core.gettime() end
-  if not walloff then
-    -- No wall clock with sub-second precision in lsock's core yet: read it
-    -- once from date(1) and follow the monotonic clock from there.
-    local p = io.popen("date +%s.%N")
-    local now = p and tonumber(p:read("l"))
-    if p then p:close() end
-    walloff = (now or os.time()) - monotime()
-  end
-  return walloff + monotime()
+  return walltime()
 end
 
 --- Returns its arguments after the first `n`.
@@ -744,10 +775,29 @@ function M.install(o)
   return M
 end
 
+-- receive and send: C closures over the Lua functions above.  With
+-- _DEBUG set (for the elapsed time as an extra result) the Lua functions
+-- take their place: M holds _DEBUG behind its metatable to see it set.
+local creceive, csend = cstream.compat(receive, send, M)
+methods.receive, methods.send = creceive, csend
+local debugon
+local function setdebug(v)
+  debugon = v
+  local r, s = creceive, csend
+  if v then r, s = receive, send end
+  methods.receive, methods.send = r, s
+  for _, mt in pairs(classes) do mt.__index.receive, mt.__index.send = r, s end
+end
+
 -- Every class's index table holds the methods itself: one lookup per call.
 for _, mt in pairs(classes) do
   for k, f in pairs(methods) do mt.__index[k] = f end
 end
 
 M._classes = classes
+setmetatable(M, {
+  __index = function(_, k) if k == "_DEBUG" then return debugon end end,
+  __newindex = function(t, k, v)
+    if k == "_DEBUG" then setdebug(v) else rawset(t, k, v) end
+  end })
 return M
