@@ -10,15 +10,38 @@ SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat \
-            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
+            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev \
+            libssl-dev openssl curl
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan test-valgrind lint deps clean \
+.PHONY: all tls tls-asan demo test test-asan test-valgrind lint deps clean \
         fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
         guide bench bench-quick bench-lines bench-udp
 
-all: build/lsock/core.so
+all: build/lsock/core.so tls
+
+# lsock.tls is its own tls.so, linked to OpenSSL: built when the headers
+# are there (make deps installs libssl-dev), so that lsock.core never
+# needs OpenSSL.  Checked when the recipe runs, after deps.
+TLS_SRCS := $(sort $(wildcard csrc/tls/*.c))
+TLS_HDRS := $(wildcard csrc/tls/*.h)
+HAVE_SSL  = [ -f /usr/include/openssl/ssl.h ]
+tls:
+	@if $(HAVE_SSL); then $(MAKE) --no-print-directory build/lsock/tls.so; \
+	else echo "no OpenSSL headers (libssl-dev): lsock.tls not built"; fi
+tls-asan:
+	@if $(HAVE_SSL); then $(MAKE) --no-print-directory build-asan/lsock/tls.so; fi
+
+build/lsock/tls.so: $(TLS_SRCS) $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $(WARN) $(LUA_INC) -fPIC -shared -o $@ $(TLS_SRCS) -lssl -lcrypto
+
+build-asan/lsock/tls.so: $(TLS_SRCS) $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $(WARN) $(LUA_INC) -fPIC -shared \
+	  -o $@ $(TLS_SRCS) -lssl -lcrypto
 
 build/lsock/core.so: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(@D)
@@ -63,7 +86,7 @@ test: deps all
 
 # libasan is preloaded into busted only (spec/run.sh), not into the shell
 # tools around it; Lua children inherit it, other peers drop it.
-test-asan: deps build-asan/lsock/core.so
+test-asan: deps build-asan/lsock/core.so tls-asan
 	@LSOCK_CPATH=./build-asan/?.so LSOCK_PRELOAD=$(ASAN_LIB) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -93,7 +116,7 @@ FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
             ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
             LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
-fuzz: deps build-asan/lsock/core.so
+fuzz: deps build-asan/lsock/core.so tls-asan
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
 	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED)'
 
