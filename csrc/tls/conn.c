@@ -206,7 +206,7 @@ assert(c:handshake())
 static int tls_wrap(lua_State *L) {
   Ctx *x = tlsI_checkctx(L, 2);
   const char *name = NULL;
-  int checkname = 1, isnum, i;
+  int checkname = 1, isnum, i, inloop = 0;
   SSL_SESSION *sess = NULL;
   lua_Integer fd;
   double timeout;
@@ -214,6 +214,9 @@ static int tls_wrap(lua_State *L) {
   BIO *bio;
   if (!lua_istable(L, 1) && !lua_isuserdata(L, 1))
     luaL_typeerror(L, 1, "socket");
+  if (luaL_getmetafield(L, 1, "__name") == LUA_TSTRING)
+    inloop = strcmp(lua_tostring(L, -1), "lsock.loop.socket") == 0;
+  lua_settop(L, 3);
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_pushnil(L);
@@ -256,6 +259,13 @@ static int tls_wrap(lua_State *L) {
   lua_call(L, 1, 1);
   timeout = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : -1;
   lua_pop(L, 2);
+  /* Over a loop-wrapped socket the connection is non-blocking and the
+  ** Lua wrapper of lsock/tlsloop.lua waits in the loop. */
+  if (inloop) {
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "lsock.tlsloop");
+    lua_call(L, 1, 1);
+  }
   c = (Conn *)lua_newuserdatauv(L, sizeof *c, 3);
   memset(c, 0, sizeof *c);
   c->fd = -1;
@@ -273,7 +283,7 @@ static int tls_wrap(lua_State *L) {
   SSL_set_bio(c->ssl, bio, bio);
   SSL_set_app_data(c->ssl, c);
   c->fd = (int)fd;
-  c->timeout = timeout;
+  c->timeout = inloop ? 0 : timeout;
   c->verify = x->verify;
   if (x->server) SSL_set_accept_state(c->ssl);
   else {
@@ -291,6 +301,12 @@ static int tls_wrap(lua_State *L) {
     }
     if (sess && !SSL_set_session(c->ssl, sess))
       return tlsI_pusherror(L, "session");
+  }
+  if (inloop) {    /* stack: ..., tlsloop, conn */
+    lua_pushvalue(L, 1);
+    if (timeout < 0) lua_pushnil(L);
+    else lua_pushnumber(L, timeout);
+    lua_call(L, 3, 1);
   }
   return 1;
 }
