@@ -48,7 +48,13 @@ function M.certs()
   issue(dir, "client", "ca", "lsock client", nil, 2, "extendedKeyUsage=clientAuth\n")
   issue(dir, "wrongca", "ca2", "localhost", "DNS:localhost,IP:127.0.0.1")
   run(dir, "openssl pkey -in server.key -aes128 -passout pass:secret -out server_enc.key")
-  run(dir, "cat server.pem ca.pem > chain.pem")
+  local chain = assert(io.open(dir .. "/chain.pem", "w"))
+  for _, n in ipairs { "server", "ca" } do
+    local f = assert(io.open(dir .. "/" .. n .. ".pem"))
+    chain:write(f:read("a"))
+    f:close()
+  end
+  chain:close()
   local t = { dir = dir }
   for _, n in ipairs { "ca", "ca2", "server", "other", "expired", "client", "wrongca", "chain" } do
     t[n] = dir .. "/" .. n .. ".pem"

@@ -9,6 +9,9 @@ local E = lsock.errno
 
 local function defer(fn) helper.defer(finally, fn) end
 
+-- The certificates' directory goes when the file's specs are done.
+teardown(function() support.cleanup() end)
+
 describe("lsock.tls client", function()
   local certs, www, wwwport
   setup(function()
@@ -157,5 +160,293 @@ print("no error")
     assert.equal(0, code)
     local errno = tonumber(out:match("^(%d+)"))
     assert.truthy(errno == E.EPIPE or errno == E.ECONNRESET, out)
+  end)
+end)
+
+describe("lsock.tls client, non-blocking and timeouts", function()
+  local certs
+  setup(function() certs = support.certs() end)
+
+  it("drives a non-blocking handshake with lsock.select and want()", function()
+    -- The server takes its time (in its SNI callback), so that the first
+    -- call surely finds nothing to read.
+    local p, port = support.python_server(certs, [[
+import time
+ctx.sni_callback = lambda sock, name, c: time.sleep(0.2)
+]], [[
+conn.sendall(b"done")
+conn.unwrap()
+]])
+    defer(function() p:cleanup() end)
+    local ctx = assert(tls.context { cafile = certs.ca })
+    local s = assert(lsock.tcp.connect("127.0.0.1", port))
+    local c = tls.wrap(s, ctx, { servername = "localhost" })
+    defer(function() c:close() end)
+    assert.is_nil(c:want())
+    c:settimeout(0)
+    local waits, log = 0, {}
+    for _ = 1, 100 do
+      local ok, msg, code = c:handshake()
+      log[#log + 1] = tostring(ok) .. " " .. tostring(msg)
+      if ok then break end
+      assert.equal(E.EAGAIN, code, msg)
+      local w = c:want()
+      assert.truthy(w == "r" or w == "w")
+      local r, wr = lsock.select(w == "r" and { c } or {}, w == "w" and { c } or {}, helper.T)
+      assert.equal(1, #r + #wr)
+      waits = waits + 1
+    end
+    assert.is_true(waits >= 1, table.concat(log, "; ") .. " " .. tostring(c))
+    assert.same({ true }, { c:verified() })
+    assert.equal(0, c:gettimeout())
+    c:settimeout(helper.T)
+    assert.equal("done", c:recv(10))
+  end)
+
+  it("times a handshake out against a silent peer", function()
+    local l = assert(lsock.tcp.listen("127.0.0.1", 0))   -- never accepts or answers
+    defer(function() l:close() end)
+    local t0 = lsock.monotime()
+    local c, msg, code = tls.connect("127.0.0.1", l:getsockname().port,
+                                     { verify = false, timeout = 0.3 })
+    local dt = lsock.monotime() - t0
+    assert.is_nil(c)
+    assert.same({ "timeout", E.ETIMEDOUT }, { msg, code })
+    assert.is_true(dt >= 0.25 and dt < 4, dt)
+  end)
+
+  it("resumes a session from a ticket", function()
+    local p, port = support.s_server(("-cert %s -key %s -www"):format(certs.server, certs.server_key))
+    defer(function() p:cleanup() end)
+    local ctx = assert(tls.context { cafile = certs.ca })
+    local c = assert(tls.connect("localhost", port, { context = ctx, timeout = helper.T }))
+    assert.is_false(c:resumed())
+    assert(c:sendall("GET / HTTP/1.0\r\n\r\n"))
+    repeat local d = assert(c:recv(65536)) until d == ""
+    local sess = c:session()
+    assert.truthy(sess)
+    c:close()
+    local c2 = assert(tls.connect("localhost", port,
+                                  { context = ctx, session = sess, timeout = helper.T }))
+    defer(function() c2:close() end)
+    assert.is_true(c2:resumed())
+    assert.is_true(c2:verified())
+  end)
+
+  it("reads lines through lsock.stream with timeouts that expire mid-line, losing nothing", function()
+    local p, port = support.python_server(certs, nil, [[
+import time
+conn.sendall(b"first line\nsecond ")
+time.sleep(0.6)
+conn.sendall(b"half\nthird")
+time.sleep(0.6)
+conn.sendall(b" line\n")
+conn.unwrap()
+]])
+    defer(function() p:cleanup() end)
+    local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+    c:settimeout(0.2)
+    local st = lsock.stream.wrap(c)
+    defer(function() st:close() end)
+    local got, timeouts = {}, 0
+    for _ = 1, 100 do
+      local line, msg, code = st:read("l")
+      if line then got[#got + 1] = line
+      elseif code == E.ETIMEDOUT then timeouts = timeouts + 1
+      else break end   -- end of stream
+    end
+    assert.same({ "first line", "second half", "third line" }, got)
+    assert.is_true(timeouts >= 2)
+  end)
+
+  it("select and the poller see buffered decrypted bytes as readable", function()
+    local p, port = support.python_server(certs, nil, [[
+conn.sendall(b"x" * 3000)
+conn.recv(1)
+]])
+    defer(function() p:cleanup() end)
+    local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+    defer(function() c:close() end)
+    -- One record of 3000 bytes: reading 1000 leaves 2000 decrypted ones
+    -- in OpenSSL and none in the kernel.
+    local d = ""
+    while #d < 1000 do d = d .. assert(c:recv(1000 - #d)) end
+    assert.is_true(c:pending() > 0)
+    assert.is_true(c:dirty())
+    local r = lsock.select({ c }, {}, 0)
+    assert.equal(c, r[1])
+    local poller = assert(lsock.poller())
+    defer(function() poller:close() end)
+    assert(poller:add(c, "r"))
+    local seen = {}
+    for obj, ev in assert(poller:wait(0)) do seen[#seen + 1] = { obj, ev } end
+    assert.same({ { c, "r" } }, seen)
+    c:sendall("k")
+  end)
+
+  it("raises on misuse and reports bad settings from context()", function()
+    assert.error_matches(function() tls.context { bogus = 1 } end, "unknown option 'bogus'")
+    assert.error_matches(function() tls.context { verify = "maybe" } end, "verify")
+    local ctx = assert(tls.context())
+    local s = assert(lsock.socket("inet", "stream"))
+    assert.error_matches(function() tls.wrap(s, ctx) end, "servername expected")
+    s:close()
+    local c, msg, code = tls.context { cafile = certs.dir .. "/missing.pem" }
+    assert.is_nil(c)
+    assert.matches("No such file or directory", msg)
+    assert.equal(E.ENOENT, code)
+    c, msg = tls.context { mode = "server", certfile = certs.server, keyfile = certs.other_key }
+    assert.is_nil(c)
+    assert.matches("key values mismatch", msg)
+    c, msg = tls.context { minversion = "tls9" }
+    assert.is_nil(c)
+    assert.matches("unknown TLS version 'tls9'", msg)
+    c, msg = tls.context { ciphersuites = "NOPE" }
+    assert.is_nil(c)
+    assert.matches("^ciphersuites: ", msg)
+    c, msg = tls.context { mode = "server", certfile = certs.server, keyfile = certs.server_enc_key }
+    assert.is_nil(c)
+    assert.matches("bad password read", msg)
+    assert.truthy(tls.context { mode = "server", certfile = certs.chain,
+                                keyfile = certs.server_enc_key, password = "secret" })
+    assert.truthy(tls.context { mode = "server", certfile = certs.server,
+      keyfile = certs.server_enc_key, password = function() return "secret" end })
+  end)
+end)
+
+describe("lsock.tls server", function()
+  local certs, p, port
+  setup(function()
+    certs = support.certs()
+    p = helper.example("tls_echo_server.lua", { certs.server, certs.server_key, "0" })
+    local _
+    _, port = p:address()
+  end)
+  teardown(function() p:cleanup() end)
+
+  it("serves curl --cacert", function()
+    local out = helper.output(("curl -sS -m 10 --http0.9 --cacert %s https://localhost:%d/hello")
+                              :format(certs.ca, port))
+    assert.matches("^GET /hello HTTP/1.1\r\n", out)
+  end)
+
+  it("passes openssl s_client -verify_return_error", function()
+    local out = helper.output(("printf 'one\\ntwo\\n\\n' | timeout 10 openssl s_client -quiet"
+      .. " -verify_return_error -CAfile %s -connect 127.0.0.1:%d -servername localhost 2>/dev/null")
+      :format(certs.ca, port))
+    assert.equal("one\ntwo\n", out)
+  end)
+
+  it("passes python3 ssl.create_default_context(cafile=), and survives garbage clients", function()
+    -- A plain-TCP client sending garbage, one that connects and leaves,
+    -- then a verified python client: the server goes on.
+    local g = assert(lsock.tcp.connect("127.0.0.1", port))
+    g:sendall("GET / HTTP/1.0\r\n\r\n")
+    g:settimeout(helper.T)
+    g:recv(100)
+    g:close()
+    assert(lsock.tcp.connect("127.0.0.1", port)):close()
+    local py = helper.python(([[
+import socket, ssl
+ctx = ssl.create_default_context(cafile=%q)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", %d)), server_hostname="localhost")
+s.sendall(b"from python\n\n")
+data = b""
+while True:
+    d = s.recv(100)
+    if not d: break
+    data += d
+print(data.decode(), end="", flush=True)
+]]):format(certs.ca, port))
+    defer(function() py:cleanup() end)
+    local out, code = py:finish()
+    assert.equal(0, code, py:stderr())
+    assert.equal("from python\n", out)
+    assert.equal("tls handshake: http request", p:line())
+  end)
+
+  it("handles 200 concurrent handshakes in its coroutines", function()
+    local py = helper.python(([[
+import socket, ssl, threading
+ctx = ssl.create_default_context(cafile=%q)
+ok = []
+socks = []
+for i in range(200):
+    socks.append(socket.create_connection(("127.0.0.1", %d)))
+def run(i):
+    s = ctx.wrap_socket(socks[i], server_hostname="localhost")
+    s.sendall(b"n%%d\n\n" %% i)
+    if s.recv(100) == b"n%%d\n" %% i: ok.append(i)
+    s.close()
+ts = [threading.Thread(target=run, args=(i,)) for i in range(200)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(ok), flush=True)
+]]):format(certs.ca, port))
+    defer(function() py:cleanup() end)
+    local out, code = py:finish()
+    assert.equal(0, code, py:stderr())
+    assert.equal("200\n", out)
+  end)
+end)
+
+describe("lsock.tls server contexts", function()
+  local certs
+  setup(function() certs = support.certs() end)
+
+  -- A child lsock server (iterative) with the given context options.
+  local function server(ctxcode)
+    local child = helper.lua(([[
+local lsock = require "lsock"
+local tls = lsock.tls
+local certs = { server = %q, server_key = %q, other = %q, other_key = %q, ca = %q }
+local ctx = assert(%s)
+local srv = assert(lsock.server.tcp { host = "127.0.0.1", port = 0, tls = ctx, timeout = 5,
+  deadline = 20, onerror = function(m, what) print(what .. ": " .. m) end,
+  handler = function(c)
+    local cert = c:peercert()
+    c:sendall((c:servername() or "-") .. " " .. (cert and cert.subject or "-") .. "\n")
+  end })
+io.stdout:setvbuf("line")
+print(tostring(srv.addr))
+srv:run()
+]]):format(certs.server, certs.server_key, certs.other, certs.other_key, certs.ca, ctxcode))
+    local _, port = child:address()
+    return child, port
+  end
+
+  it("picks a certificate by SNI", function()
+    local child, port = server([[tls.context { mode = "server", certfile = certs.server,
+      keyfile = certs.server_key, sni = function(name)
+        if name == "other.test" then
+          return assert(tls.context { mode = "server", certfile = certs.other, keyfile = certs.other_key })
+        end
+      end }]])
+    defer(function() child:cleanup() end)
+    for _, name in ipairs { "other.test", "localhost" } do
+      local c = assert(tls.connect("127.0.0.1", port,
+        { cafile = certs.ca, servername = name, timeout = helper.T }))
+      assert.equal("CN=" .. name, c:peercert().subject)
+      assert.equal(name .. " -\n", c:recv(100))
+      c:close()
+    end
+  end)
+
+  it("refuses a client without a certificate under verify = \"require\", accepts one with", function()
+    local child, port = server([[tls.context { mode = "server", certfile = certs.server,
+      keyfile = certs.server_key, cafile = certs.ca, verify = "require" }]])
+    defer(function() child:cleanup() end)
+    -- TLS 1.3: the client's handshake ends before the server checks, so
+    -- the refusal shows at the first read.
+    local c = tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T })
+    local ok, msg
+    if c then ok, msg = c:recv(100); c:close() end
+    assert.is_nil(ok)
+    assert.matches("certificate required", msg)
+    assert.matches("^tls handshake: ", child:line())
+    c = assert(tls.connect("localhost", port, { cafile = certs.ca, certfile = certs.client,
+      keyfile = certs.client_key, timeout = helper.T }))
+    assert.equal("localhost CN=lsock client\n", c:recv(100))
+    c:close()
   end)
 end)

@@ -214,9 +214,12 @@ static int tls_wrap(lua_State *L) {
   BIO *bio;
   if (!lua_istable(L, 1) && !lua_isuserdata(L, 1))
     luaL_typeerror(L, 1, "socket");
-  if (luaL_getmetafield(L, 1, "__name") == LUA_TSTRING)
-    inloop = strcmp(lua_tostring(L, -1), "lsock.loop.socket") == 0;
   lua_settop(L, 3);
+  if (luaL_getmetafield(L, 1, "__name") != LUA_TNIL) {
+    inloop = lua_type(L, -1) == LUA_TSTRING
+             && strcmp(lua_tostring(L, -1), "lsock.loop.socket") == 0;
+    lua_pop(L, 1);
+  }
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_pushnil(L);
