@@ -100,7 +100,7 @@ end
 -- port.  `setup` is python run on ctx before listening.
 function M.python_server(certs, setup, body)
   local script = ([[
-import socket, ssl, sys
+import socket, ssl, sys, time
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(%q, %q)
 %s

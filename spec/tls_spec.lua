@@ -450,3 +450,38 @@ srv:run()
     c:close()
   end)
 end)
+
+describe("lsock.tls in lsock.loop", function()
+  local certs
+  setup(function() certs = support.certs() end)
+
+  it("yields in the handshake and in recv while other tasks run", function()
+    local p, port = support.python_server(certs, [[
+import time
+ctx.sni_callback = lambda sock, name, c: time.sleep(0.3)
+]], [[
+time.sleep(0.3)
+conn.sendall(b"late hello")
+conn.unwrap()
+]])
+    defer(function() p:cleanup() end)
+    local loop = lsock.loop
+    local ticks, got, during = 0, nil, nil
+    loop.spawn(function()
+      local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+      during = ticks
+      assert.equal("lsock.tls.loopconnection", getmetatable(c).__name)
+      got = assert(c:recv(100))
+      assert.equal("", c:recv(100))
+      c:close()
+    end)
+    loop.spawn(function()
+      while got == nil and ticks < 500 do ticks = ticks + 1; loop.sleep(0.01) end
+    end)
+    loop.run()
+    assert.equal("late hello", got)
+    -- The ticker ran during the handshake and during the read.
+    assert.is_true(during >= 5, tostring(during))
+    assert.is_true(ticks - during >= 5, tostring(ticks - during))
+  end)
+end)

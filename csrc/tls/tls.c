@@ -2,7 +2,7 @@
 ** luaopen_lsock_tls: the lsock.tls module (its own tls.so, linked to
 ** OpenSSL): contexts (context.c), connections (conn.c) and tls.connect,
 ** which lives in Lua (lsock/tlsconnect.lua: tcp.connect + wrap +
-** handshake) and is loaded on first call.
+** handshake, yielding inside a loop task).
 */
 #include "tls.h"
 
@@ -18,15 +18,8 @@ of tls.context (a context is made from them); any other key raises
 @return[2] nil, msg, code
 @usage local c = assert(tls.connect("example.org", 443))
 */
-static int tls_connect(lua_State *L) {
-  int n = lua_gettop(L);
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "lsock.tlsconnect");
-  lua_call(L, 1, 1);
-  lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  return lua_gettop(L);
-}
+/* (The function is Lua's, from lsock/tlsconnect.lua, so that inside a
+** loop task it can yield.) */
 
 int luaopen_lsock_tls(lua_State *L);
 
@@ -34,7 +27,14 @@ int luaopen_lsock_tls(lua_State *L) {
   lua_newtable(L);
   tlsI_open_context(L);
   tlsI_open_conn(L);
-  lua_pushcfunction(L, tls_connect);
+  /* tlsconnect.lua requires lsock.tls itself: it must find this table. */
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "lsock.tls");
+  lua_pop(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "lsock.tlsconnect");
+  lua_call(L, 1, 1);
   lua_setfield(L, -2, "connect");
   lua_pushstring(L, OpenSSL_version(OPENSSL_VERSION));
   lua_setfield(L, -2, "OPENSSL_VERSION");

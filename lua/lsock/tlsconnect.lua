@@ -47,6 +47,10 @@ return function(host, port, opts)
   local deadline = topts.timeout and now() + topts.timeout
   local s, msg, code = tcp.connect(host, port, topts)
   if not s then return nil, msg, code end
+  -- Inside a loop task the connection yields (tls.wrap of a wrapped
+  -- socket); the loop can only be running if it was loaded.
+  local loop = package.loaded["lsock.loop"]
+  if loop and loop.intask() then s = loop.wrap(s) end
   local c = tls.wrap(s, ctx, wopts)
   if deadline then c:settimeout(math.max(0, deadline - now())) end
   local ok
