@@ -317,6 +317,13 @@ static int tls_wrap(lua_State *L) {
 
 /* Methods: the handshake and the data path ------------------------------ */
 
+/*** A TLS connection (tls.wrap, tls.connect): used as a stream socket is,
+with recv, send, sendall, settimeout, fileno, close; lsock.select, the
+poller and lsock.stream.wrap take it.
+@type tls.connection
+@usage local c = assert(lsock.tls.connect("localhost", 8443, {cafile = "ca.pem"}))
+*/
+
 /*** Complete the handshake (recv and send do it first when needed).
 @function tls.connection:handshake
 @treturn true
@@ -324,6 +331,7 @@ static int tls_wrap(lua_State *L) {
 hostname mismatch"...), "timeout", ETIMEDOUT, or EAGAIN when
 non-blocking (then want() says what to wait for)
 @usage assert(conn:handshake())
+@see SSL_do_handshake(3)
 */
 static int conn_handshake(lua_State *L) {
   Conn *c = checkconn(L);
@@ -343,6 +351,7 @@ static int conn_handshake(lua_State *L) {
 non-blocking; ECONNRESET; OpenSSL's reason, such as "unexpected eof
 while reading" when the peer closed without close_notify)
 @usage local data = assert(conn:recv(4096))
+@see SSL_read(3)
 */
 static int conn_recv(lua_State *L) {
   Conn *c = checkconn(L);
@@ -390,6 +399,7 @@ static int conn_recv(lua_State *L) {
 never SIGPIPE; "timeout", ETIMEDOUT; EAGAIN when non-blocking: then call
 again with the same data)
 @usage local n = assert(conn:send("hello\n"))
+@see SSL_write(3)
 */
 static int conn_send(lua_State *L) {
   Conn *c = checkconn(L);
@@ -413,6 +423,7 @@ static int conn_send(lua_State *L) {
 @treturn int the length of the range
 @return[2] nil, msg, code, sent_so_far
 @usage assert(conn:sendall(request))
+@see SSL_write(3)
 */
 static int conn_sendall(lua_State *L) {
   Conn *c = checkconn(L);
@@ -442,6 +453,7 @@ static int conn_sendall(lua_State *L) {
 @treturn true
 @return[2] nil, msg, code
 @usage conn:shutdown(); conn:close()
+@see SSL_shutdown(3)
 */
 static int conn_shutdown(lua_State *L) {
   Conn *c = checkconn(L);
@@ -713,6 +725,7 @@ it can be without waiting); closing twice is harmless.
 @treturn true
 @return[2] nil, msg, errno from the socket's close
 @usage conn:close()
+@see SSL_free(3)
 */
 static int conn_close(lua_State *L) {
   Conn *c = anyconn(L);

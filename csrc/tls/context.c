@@ -287,7 +287,7 @@ static int configure(lua_State *L, Ctx *c) {
 /* Module function --------------------------------------------------------- */
 
 /*** A TLS context: the settings connections are made with.
-@function context
+@function lsock.tls.context
 @tparam[opt] table opts `mode` ("client", the default, or "server"),
 `verify` (clients: true by default, false turns verification off; servers:
 false by default, "peer" asks for a client certificate, "require" demands
@@ -301,6 +301,7 @@ this one); any other key raises
 @treturn context
 @return[2] nil, msg, code (OpenSSL's reason: a bad file, a key that does
 not match its certificate, an unknown version or cipher)
+@see SSL_CTX_new(3)
 @usage local ctx = assert(tls.context{cafile = "ca.pem"})
 */
 static int tls_context(lua_State *L) {
@@ -340,8 +341,14 @@ static int tls_context(lua_State *L) {
 
 /* Context methods --------------------------------------------------------- */
 
+/*** A TLS context (lsock.tls.context): the settings of the connections
+made with it (tls.wrap, tls.connect, server.tcp{tls = ctx}).
+@type tls.context
+@usage local ctx = assert(lsock.tls.context{mode = "server", certfile = "cert.pem", keyfile = "key.pem"})
+*/
+
 /*** "client" or "server".
-@function context:mode
+@function tls.context:mode
 @treturn string
 @usage print(ctx:mode())
 */

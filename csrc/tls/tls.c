@@ -17,6 +17,7 @@ of tls.context (a context is made from them); any other key raises
 @treturn connection a handshaken client connection
 @return[2] nil, msg, code
 @usage local c = assert(tls.connect("example.org", 443))
+@see SSL_connect(3)
 */
 /* (The function is Lua's, from lsock/tlsconnect.lua, so that inside a
 ** loop task it can yield.) */
