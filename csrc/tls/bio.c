@@ -12,8 +12,10 @@
 
 #include "tls.h"
 
-/* Made once and kept: every connection of every Lua state shares it. */
-static BIO_METHOD *method;
+/* The BIO_METHOD is made once per Lua state and kept in the registry in
+** a userdata whose __gc frees it: made before any connection, it is
+** finalized after all of them (Lua finalizes in reverse order). */
+#define BIOKEY  "lsock.tls.biomethod"
 
 #define isagain(e)  ((e) == EAGAIN || (e) == EWOULDBLOCK)
 
@@ -55,19 +57,44 @@ static int bio_create(BIO *b) {
   return 1;
 }
 
-BIO *tlsI_newbio(Conn *c) {
-  BIO *b;
-  if (method == NULL) {
-    method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                          "lsock socket");
-    if (method == NULL) return NULL;
-    BIO_meth_set_write(method, bio_write);
-    BIO_meth_set_read(method, bio_read);
-    BIO_meth_set_puts(method, bio_puts);
-    BIO_meth_set_ctrl(method, bio_ctrl);
-    BIO_meth_set_create(method, bio_create);
-  }
-  if ((b = BIO_new(method)) != NULL) BIO_set_data(b, c);
-  return b;
+static int method_gc(lua_State *L) {
+  BIO_METHOD **pm = (BIO_METHOD **)lua_touserdata(L, 1);
+  BIO_meth_free(*pm);
+  *pm = NULL;
+  return 0;
 }
 
+void tlsI_open_bio(lua_State *L) {
+  BIO_METHOD **pm, *m;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, BIOKEY) != LUA_TNIL) {
+    lua_pop(L, 1);    /* the module was opened before in this state */
+    return;
+  }
+  lua_pop(L, 1);
+  pm = (BIO_METHOD **)lua_newuserdatauv(L, sizeof *pm, 0);
+  *pm = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, method_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "lsock socket");
+  if (m == NULL) luaL_error(L, "BIO_meth_new failed");
+  BIO_meth_set_write(m, bio_write);
+  BIO_meth_set_read(m, bio_read);
+  BIO_meth_set_puts(m, bio_puts);
+  BIO_meth_set_ctrl(m, bio_ctrl);
+  BIO_meth_set_create(m, bio_create);
+  *pm = m;
+  lua_setfield(L, LUA_REGISTRYINDEX, BIOKEY);
+}
+
+BIO *tlsI_newbio(lua_State *L, Conn *c) {
+  BIO_METHOD **pm;
+  BIO *b;
+  lua_getfield(L, LUA_REGISTRYINDEX, BIOKEY);
+  pm = (BIO_METHOD **)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (pm == NULL || *pm == NULL) return NULL;
+  if ((b = BIO_new(*pm)) != NULL) BIO_set_data(b, c);
+  return b;
+}

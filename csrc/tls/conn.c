@@ -278,7 +278,7 @@ static int tls_wrap(lua_State *L) {
   lua_pushvalue(L, 2);
   lua_setiuservalue(L, -2, 2);
   ERR_clear_error();
-  if ((c->ssl = SSL_new(x->ctx)) == NULL || (bio = tlsI_newbio(c)) == NULL) {
+  if ((c->ssl = SSL_new(x->ctx)) == NULL || (bio = tlsI_newbio(L, c)) == NULL) {
     SSL_free(c->ssl);
     c->ssl = NULL;
     return tlsI_pusherror(L, "SSL_new");

@@ -25,6 +25,7 @@ of tls.context (a context is made from them); any other key raises
 int luaopen_lsock_tls(lua_State *L);
 
 int luaopen_lsock_tls(lua_State *L) {
+  tlsI_open_bio(L);
   lua_newtable(L);
   tlsI_open_context(L);
   tlsI_open_conn(L);

@@ -47,7 +47,8 @@ typedef struct Conn {
 } Conn;
 
 /* bio.c: a BIO over the descriptor with MSG_NOSIGNAL | MSG_DONTWAIT */
-BIO *tlsI_newbio(Conn *c);
+void tlsI_open_bio(lua_State *L);
+BIO *tlsI_newbio(lua_State *L, Conn *c);
 
 /* cert.c: errors and certificates as Lua values */
 int tlsI_pusherror(lua_State *L, const char *what);
