@@ -364,6 +364,7 @@ static int ctx_gc(lua_State *L) {
   c->ctx = NULL;
   OPENSSL_free(c->alpn);
   c->alpn = NULL;
+  c->alpnlen = 0;
   return 0;
 }
 
