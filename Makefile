@@ -16,7 +16,7 @@ BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
 .PHONY: all tls tls-asan demo test test-asan test-valgrind lint deps clean \
-        fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
+        fuzz fuzz-short fuzz-c fuzz-tls load load-short doc doc-index doc-options \
         guide bench bench-quick bench-lines bench-udp
 
 all: build/lsock/core.so tls
@@ -136,6 +136,23 @@ fuzz-c: deps build/fuzz/parsers
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
 	  build/fuzz/parsers -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
 	    -print_final_stats=1 build/fuzz/corpus'
+
+# libFuzzer over lsock.tls's certificate walk (fuzz/tls_cert.c), seeded
+# with certificates made here; FUZZ_C_TIME seconds.
+build/fuzz/tls_cert: fuzz/tls_cert.c csrc/tls/cert.c $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)/tls_corpus
+	clang -g -O1 -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $(LUA_INC) -o $@ fuzz/tls_cert.c csrc/tls/cert.c -llua5.4 -lssl -lcrypto
+
+fuzz-tls: deps build/fuzz/tls_cert
+	@d=build/fuzz/tls_corpus; [ -f $$d/seed1.der ] || for san in \
+	  "DNS:localhost,IP:127.0.0.1,IP:::1" "email:a@b.c,URI:http://x/"; do \
+	  n=$$((n + 1)); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout /dev/null -outform DER -out $$d/seed$$n.der -days 1 \
+	    -subj "/CN=seed $$n/O=lsock" -addext "subjectAltName=$$san" 2>/dev/null; done
+	build/fuzz/tls_cert -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
+	  -print_final_stats=1 build/fuzz/tls_corpus
 
 # Bounded load test (bench/load/): the coroutine server against
 # LOAD_CONNS concurrent connections and LOAD_MSGS checked messages, from the
