@@ -712,6 +712,10 @@ static void freessl(lua_State *L, Conn *c, int notify) {
       && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
     prepare(L, c);
     SSL_shutdown(c->ssl);
+  } else if (!c->fatal) {
+    /* Without this, SSL_free takes the session for a failed one and
+    ** makes it unresumable, also for a session() the user kept. */
+    SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   }
   ERR_clear_error();
   SSL_free(c->ssl);
