@@ -8,7 +8,8 @@ local helper = require "helper"
 local M = {}
 
 local function run(dir, cmd)
-  local ok = helper.sh(("sh -c %s"):format(helper.quote(("cd %s && %s >/dev/null 2>&1"):format(helper.quote(dir), cmd))))
+  local line = ("cd %s && %s >/dev/null 2>&1"):format(helper.quote(dir), cmd)
+  local ok = helper.sh("sh -c " .. helper.quote(line))
   assert(ok, "failed: " .. cmd)
 end
 

@@ -216,7 +216,8 @@ conn.unwrap()
   end)
 
   it("resumes a session from a ticket", function()
-    local p, port = support.s_server(("-cert %s -key %s -www"):format(certs.server, certs.server_key))
+    local p, port = support.s_server(("-cert %s -key %s -www")
+                                     :format(certs.server, certs.server_key))
     defer(function() p:cleanup() end)
     local ctx = assert(tls.context { cafile = certs.ca })
     local c = assert(tls.connect("localhost", port, { context = ctx, timeout = helper.T }))
@@ -233,7 +234,7 @@ conn.unwrap()
     assert.is_true(c2:verified())
   end)
 
-  it("reads lines through lsock.stream with timeouts that expire mid-line, losing nothing", function()
+  it("reads lines through lsock.stream with timeouts expiring mid-line, losing nothing", function()
     local p, port = support.python_server(certs, nil, [[
 import time
 conn.sendall(b"first line\nsecond ")
@@ -250,7 +251,7 @@ conn.unwrap()
     defer(function() st:close() end)
     local got, timeouts = {}, 0
     for _ = 1, 100 do
-      local line, msg, code = st:read("l")
+      local line, _, code = st:read("l")
       if line then got[#got + 1] = line
       elseif code == E.ETIMEDOUT then timeouts = timeouts + 1
       else break end   -- end of stream
@@ -304,7 +305,8 @@ conn.recv(1)
     c, msg = tls.context { ciphersuites = "NOPE" }
     assert.is_nil(c)
     assert.matches("^ciphersuites: ", msg)
-    c, msg = tls.context { mode = "server", certfile = certs.server, keyfile = certs.server_enc_key }
+    c, msg = tls.context { mode = "server", certfile = certs.server,
+                           keyfile = certs.server_enc_key }
     assert.is_nil(c)
     assert.matches("bad password read", msg)
     assert.truthy(tls.context { mode = "server", certfile = certs.chain,
@@ -419,7 +421,8 @@ srv:run()
     local child, port = server([[tls.context { mode = "server", certfile = certs.server,
       keyfile = certs.server_key, sni = function(name)
         if name == "other.test" then
-          return assert(tls.context { mode = "server", certfile = certs.other, keyfile = certs.other_key })
+          return assert(tls.context { mode = "server", certfile = certs.other,
+                                      keyfile = certs.other_key })
         end
       end }]])
     defer(function() child:cleanup() end)
@@ -432,7 +435,8 @@ srv:run()
     end
   end)
 
-  it("refuses a client without a certificate under verify = \"require\", accepts one with", function()
+  it("refuses a client without a certificate under verify = \"require\", takes one with",
+     function()
     local child, port = server([[tls.context { mode = "server", certfile = certs.server,
       keyfile = certs.server_key, cafile = certs.ca, verify = "require" }]])
     defer(function() child:cleanup() end)
@@ -507,7 +511,7 @@ describe("the TLS examples", function()
     end)
   end
 
-  it("https_get.lua fetches from openssl s_server -www, verified, and refuses the wrong CA", function()
+  it("https_get.lua fetches from openssl s_server -www, verified; refuses the wrong CA", function()
     local p, port = support.s_server(("-cert %s -key %s -www -alpn http/1.1")
                                      :format(certs.server, certs.server_key))
     defer(function() p:cleanup() end)
@@ -518,12 +522,14 @@ describe("the TLS examples", function()
     assert.equal(0, code, g:stderr())
     assert.matches("^HTTP/1.0 200 ok\r\n", out)
     assert.matches("TLSv1.3 fd=%d+ localhost%) %S+ alpn=http/1.1\n$", g:stderr())
-    local bad = helper.example("https_get.lua", { "-ca", certs.ca2, ("https://localhost:%d/"):format(port) })
+    local bad = helper.example("https_get.lua",
+                               { "-ca", certs.ca2, ("https://localhost:%d/"):format(port) })
     defer(function() bad:cleanup() end)
     out, code = bad:finish()
     assert.equal(1, code)
     assert.equal("", out)
-    assert.matches("certificate verify failed: unable to get local issuer certificate\n$", bad:stderr())
+    assert.matches("certificate verify failed: unable to get local issuer certificate\n$",
+                   bad:stderr())
     local k = helper.example("https_get.lua", { "-k", ("https://127.0.0.1:%d/"):format(port) })
     defer(function() k:cleanup() end)
     out, code = k:finish()
