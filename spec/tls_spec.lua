@@ -367,6 +367,20 @@ print(data.decode(), end="", flush=True)
     assert.equal("tls handshake: http request", p:line())
   end)
 
+  it("answers a TLS 1.3 key update (a read that must write) and goes on", function()
+    -- s_client's "K" command sends a KeyUpdate asking for one back: the
+    -- server's next read has to write its own before it echoes "two".
+    local script = "(sleep 0.5; printf 'one\\n'; sleep 0.3; printf 'K\\n'; sleep 0.3;"
+      .. " printf 'two\\n'; sleep 0.3; printf '\\n'; sleep 0.5)"
+    local out = helper.output("sh -c " .. helper.quote(("%s | timeout 10 openssl s_client -msg"
+      .. " -CAfile %s -connect 127.0.0.1:%d -servername localhost 2>&1")
+      :format(script, certs.ca, port)))
+    assert.matches("one\n", out)
+    assert.matches(">>> TLS 1.3, Handshake %[length 0005%], KeyUpdate", out)
+    assert.matches("<<< TLS 1.3, Handshake %[length 0005%], KeyUpdate", out)
+    assert.matches("\ntwo\n", out)
+  end)
+
   it("handles 200 concurrent handshakes in its coroutines", function()
     local py = helper.python(([[
 import socket, ssl, threading
