@@ -410,14 +410,15 @@ describe("lsock.tls server contexts", function()
   local certs
   setup(function() certs = support.certs() end)
 
-  -- A child lsock server (iterative) with the given context options.
-  local function server(ctxcode)
+  -- A child lsock server (iterative unless told) with the given context.
+  local function server(ctxcode, mode)
     local child = helper.lua(([[
 local lsock = require "lsock"
 local tls = lsock.tls
 local certs = { server = %q, server_key = %q, other = %q, other_key = %q, ca = %q }
 local ctx = assert(%s)
 local srv = assert(lsock.server.tcp { host = "127.0.0.1", port = 0, tls = ctx, timeout = 5,
+  mode = %q,
   deadline = 20, onerror = function(m, what) print(what .. ": " .. m) end,
   handler = function(c)
     local cert = c:peercert()
@@ -426,9 +427,24 @@ local srv = assert(lsock.server.tcp { host = "127.0.0.1", port = 0, tls = ctx, t
 io.stdout:setvbuf("line")
 print(tostring(srv.addr))
 srv:run()
-]]):format(certs.server, certs.server_key, certs.other, certs.other_key, certs.ca, ctxcode))
+]]):format(certs.server, certs.server_key, certs.other, certs.other_key, certs.ca, ctxcode,
+               mode or "iterative"))
     local _, port = child:address()
     return child, port
+  end
+
+  for _, mode in ipairs { "fork", "select" } do
+    it("serves TLS in the " .. mode .. " mode too", function()
+      local child, port = server([[tls.context { mode = "server", certfile = certs.server,
+        keyfile = certs.server_key }]], mode)
+      defer(function() child:cleanup() end)
+      for _ = 1, 3 do
+        local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+        assert.equal("localhost -\n", c:recv(100))
+        assert.equal("", c:recv(100))   -- closed with close_notify
+        c:close()
+      end
+    end)
   end
 
   it("picks a certificate by SNI", function()
