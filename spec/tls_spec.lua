@@ -447,6 +447,31 @@ srv:run()
     end)
   end
 
+  it("calls a select-mode handler again while decrypted bytes are pending", function()
+    local child = helper.lua(([[
+local lsock = require "lsock"
+local ctx = assert(lsock.tls.context { mode = "server", certfile = %q, keyfile = %q })
+local srv = assert(lsock.server.tcp { host = "127.0.0.1", port = 0, tls = ctx, timeout = 5,
+  mode = "select", deadline = 20, handler = function(c)
+    local d = c:recv(6)   -- less than the record holds
+    if not d or d == "" then return false end
+    c:sendall(d:upper())
+    return true
+  end })
+io.stdout:setvbuf("line")
+print(tostring(srv.addr))
+srv:run()
+]]):format(certs.server, certs.server_key))
+    defer(function() child:cleanup() end)
+    local _, port = child:address()
+    local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+    defer(function() c:close() end)
+    assert(c:sendall("hello world!"))   -- one record of 12 bytes
+    local got = ""
+    while #got < 12 do got = got .. assert(c:recv(100)) end
+    assert.equal("HELLO WORLD!", got)
+  end)
+
   it("picks a certificate by SNI", function()
     local child, port = server([[tls.context { mode = "server", certfile = certs.server,
       keyfile = certs.server_key, sni = function(name)
