@@ -10,15 +10,38 @@ SRCS     := $(sort $(wildcard csrc/*.c))
 HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-sec \
-            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev
+            netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev \
+            libssl-dev curl
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all demo test test-asan test-valgrind lint deps clean \
-        fuzz fuzz-short fuzz-c load load-short doc doc-index doc-options \
+.PHONY: all tls tls-asan demo test test-asan test-valgrind lint deps clean \
+        fuzz fuzz-short fuzz-c fuzz-tls load load-short doc doc-index doc-options \
         guide bench bench-quick bench-lines bench-udp bench-compat
 
-all: build/lsock/core.so
+all: build/lsock/core.so tls
+
+# lsock.tls is its own tls.so, linked to OpenSSL: built when the headers
+# are there (make deps installs libssl-dev), so that lsock.core never
+# needs OpenSSL.  Checked when the recipe runs, after deps.
+TLS_SRCS := $(sort $(wildcard csrc/tls/*.c))
+TLS_HDRS := $(wildcard csrc/tls/*.h)
+HAVE_SSL  = [ -f /usr/include/openssl/ssl.h ]
+tls:
+	@if $(HAVE_SSL); then $(MAKE) --no-print-directory build/lsock/tls.so; \
+	else echo "no OpenSSL headers (libssl-dev): lsock.tls not built"; fi
+tls-asan:
+	@if $(HAVE_SSL); then $(MAKE) --no-print-directory build-asan/lsock/tls.so; fi
+
+build/lsock/tls.so: $(TLS_SRCS) $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $(WARN) $(LUA_INC) -fPIC -shared -o $@ $(TLS_SRCS) -lssl -lcrypto
+
+build-asan/lsock/tls.so: $(TLS_SRCS) $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $(WARN) $(LUA_INC) -fPIC -shared \
+	  -o $@ $(TLS_SRCS) -lssl -lcrypto
 
 build/lsock/core.so: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(@D)
@@ -63,7 +86,7 @@ test: deps all
 
 # libasan is preloaded into busted only (spec/run.sh), not into the shell
 # tools around it; Lua children inherit it, other peers drop it.
-test-asan: deps build-asan/lsock/core.so
+test-asan: deps build-asan/lsock/core.so tls-asan
 	@LSOCK_CPATH=./build-asan/?.so LSOCK_PRELOAD=$(ASAN_LIB) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -97,7 +120,7 @@ FUZZ_ENV := LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" \
             LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp
 # Then the loop chaos run (bench/fuzz/loop_chaos.lua), CHAOS_SEEDS seeds.
 CHAOS_SEEDS ?= 500
-fuzz: deps build-asan/lsock/core.so
+fuzz: deps build-asan/lsock/core.so tls-asan
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
 	  $(FUZZ_ENV) $(LUA) bench/fuzz/options.lua && \
 	  $(FUZZ_ENV) $(LUA) bench/fuzz/api.lua $(FUZZ_CALLS) $(FUZZ_SEED) && \
@@ -119,6 +142,23 @@ fuzz-c: deps build/fuzz/parsers
 	$(SUDO) unshare -n sh -c 'ip link set lo up && \
 	  build/fuzz/parsers -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
 	    -print_final_stats=1 build/fuzz/corpus'
+
+# libFuzzer over lsock.tls's certificate walk (fuzz/tls_cert.c), seeded
+# with certificates made here; FUZZ_C_TIME seconds.
+build/fuzz/tls_cert: fuzz/tls_cert.c csrc/tls/cert.c $(TLS_HDRS) Makefile
+	@mkdir -p $(@D)/tls_corpus
+	clang -g -O1 -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $(LUA_INC) -o $@ fuzz/tls_cert.c csrc/tls/cert.c -llua5.4 -lssl -lcrypto
+
+fuzz-tls: deps build/fuzz/tls_cert
+	@d=build/fuzz/tls_corpus; [ -f $$d/seed1.der ] || for san in \
+	  "DNS:localhost,IP:127.0.0.1,IP:::1" "email:a@b.c,URI:http://x/"; do \
+	  n=$$((n + 1)); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout /dev/null -outform DER -out $$d/seed$$n.der -days 1 \
+	    -subj "/CN=seed $$n/O=lsock" -addext "subjectAltName=$$san" 2>/dev/null; done
+	build/fuzz/tls_cert -max_total_time=$(FUZZ_C_TIME) -rss_limit_mb=4096 \
+	  -print_final_stats=1 build/fuzz/tls_corpus
 
 # Bounded load test (bench/load/): the coroutine server against
 # LOAD_CONNS concurrent connections and LOAD_MSGS checked messages, from the

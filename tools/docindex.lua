@@ -137,11 +137,12 @@ local function parse_lua(path, out)
   if inblock then finish(nil) end
 end
 
--- Every entry of csrc/*.c and lua/lsock/*.lua, in file order.
+-- Every entry of csrc/*.c, csrc/tls/*.c and lua/lsock/*.lua, in file order.
 function M.parse(root)
   root = root or "."
   local out = {}
-  local p = io.popen("ls " .. root .. "/csrc/*.c " .. root .. "/lua/lsock/*.lua")
+  local p = io.popen("ls " .. root .. "/csrc/*.c " .. root .. "/csrc/tls/*.c "
+                     .. root .. "/lua/lsock/*.lua")
   for path in p:lines() do
     if path:match("%.c$") then parse_c(path, out)
     elseif not path:match("docindex%.lua$") then parse_lua(path, out) end

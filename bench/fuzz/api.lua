@@ -67,8 +67,41 @@ local function closeall()
 end
 
 local seq = 0
+-- lsock.tls, where OpenSSL is there: a self-signed certificate made once,
+-- and each rebuild a client and a server connection over a socketpair
+-- (non-blocking, so handshakes and reads give EAGAIN, never wait).
+-- (The contexts are new each time: the fuzzer calls __gc too.)
+local tlsok, tls = pcall(require, "lsock.tls")
+local CERT, KEY = TMP .. ".cert.pem", TMP .. ".key.pem"   -- beside TMP: it is emptied
+tlsok = tlsok and os.execute(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
+  .. " -nodes -keyout %s -out %s -days 2 -subj /CN=localhost >/dev/null 2>&1"):format(KEY, CERT))
+
+local function addtls()
+  if not tlsok then return end
+  local tlsctx = {
+    server = tls.context { mode = "server", certfile = CERT, keyfile = KEY, alpn = { "x", "y" } },
+    client = tls.context { cafile = CERT, alpn = { "y" } },
+  }
+  if not (tlsctx.server and tlsctx.client) then
+    io.stderr:write("FUZZ: no TLS contexts from ", CERT, "\n")
+    os.exit(2)
+  end
+  local a, b = lsock.socketpair("unix", "stream")
+  local c = tls.wrap(nb(a), tlsctx.client, { servername = "localhost" })
+  local s = tls.wrap(nb(b), tlsctx.server)
+  for _ = 1, 4 do c:handshake(); s:handshake() end   -- done, non-blocking
+  add(c)
+  add(s)
+  add(tlsctx.server)
+  add(tlsctx.client)
+  local x, y = lsock.socketpair("unix", "stream")
+  add(tls.wrap(nb(x), tlsctx.client, { checkname = false }))  -- no handshake yet
+  add(nb(y))
+end
+
 local function rebuild()
   closeall()
+  addtls()
   for _, fam in ipairs { "inet", "inet6" } do
     local host = fam == "inet" and "127.0.0.1" or "::1"
     local l = lsock.socket(fam, "stream")
@@ -249,7 +282,7 @@ end
 collect("lsock.", core)
 collect("lsock._stream.", core._stream)
 for _, m in ipairs { "tcp", "udp", "unix", "stream", "multicast", "loop",
-                     "server", "netlink" } do
+                     "server", "netlink", "tls" } do
   local ok, mod = pcall(require, "lsock." .. m)
   if ok and type(mod) == "table" then collect("lsock." .. m .. ".", mod) end
 end
@@ -275,7 +308,8 @@ local SLOW = { ["lsock.tcp.connect"] = true, ["lsock.connectwait"] = true,
                ["lsock.loop.run"] = true, ["lsock.loop.sleep"] = true,
                ["lsock.loop.wait"] = true, ["lsock.loop.suspend"] = true,
                ["lsock.select"] = true, ["lsock.fork"] = true,
-               ["lsock.wait"] = true, ["lsock.sleep"] = true }
+               ["lsock.wait"] = true, ["lsock.sleep"] = true,
+               ["lsock.tls.connect"] = true }
 local NEVER_METHOD = { run = true, wait = true }
 
 local function methods(o)
@@ -376,6 +410,7 @@ local function call_module()
     -- Bounded: short timeouts, loopback only.
     if name == "lsock.connectwait" then a[2] = R(0, 1) / 100
     elseif name == "lsock.tcp.connect" then a[3] = { timeout = 0.01 }
+    elseif name == "lsock.tls.connect" then a[3] = { timeout = 0.01, verify = R(2) == 1 }
     elseif name == "lsock.select" then a[3] = 0
     elseif name == "lsock.wait" then a[2] = "nohang"
     else return end
@@ -410,7 +445,7 @@ local function call_method()
   check(name, pcall(fn, self, table.unpack(a, 1, 5)))
   -- Restore the pool's invariants: non-blocking, no lingering close.
   if m == "settimeout" or m == "setblocking" or m == "setsockopt" then
-    if type(o) == "table" then
+    if type(o) == "table" or mt.__name == "lsock.tls.connection" then
       pcall(function() o:settimeout(0) end)
     end
     nb(o)
@@ -731,6 +766,8 @@ end
 closeall()
 keepsig:close()
 os.execute("rm -rf " .. TMP)
+os.remove(CERT)
+os.remove(KEY)
 
 local covered, total = 0, 0
 for _, f in ipairs(modfuncs) do

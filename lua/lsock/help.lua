@@ -30,7 +30,7 @@ function M.public()
     if type(v) == "function" and k:sub(1, 1) ~= "_" then names["lsock." .. k] = v end
   end
   for _, mod in ipairs { "tcp", "udp", "unix", "stream", "multicast", "server", "loop", "help",
-      "compat", "compat_dns", "compat_opts", "compat_select", "netlink" } do
+      "compat", "compat_dns", "compat_opts", "compat_select", "netlink", "tls" } do
     local ok, m = pcall(require, "lsock." .. mod)
     if ok and type(m) == "table" then
       for k, v in pairs(m) do

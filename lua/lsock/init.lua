@@ -1,7 +1,8 @@
 --- lsock: BSD sockets for Lua 5.4.
 -- Everything in `lsock.core`, plus the helper modules (`lsock.tcp`,
 -- `lsock.udp`, `lsock.unix`, `lsock.stream`, `lsock.server`,
--- `lsock.multicast`, `lsock.loop`, `lsock.help`, `lsock.netlink`), each loaded on first use.
+-- `lsock.multicast`, `lsock.loop`, `lsock.help`, `lsock.netlink`, `lsock.tls`),
+-- each loaded on first use.
 -- @usage local lsock = require "lsock"; lsock.help()  -- the reference
 -- @module lsock
 local core = require "lsock.core"
@@ -12,7 +13,7 @@ for k, v in pairs(core) do M[k] = v end
 local helpers = {
   tcp = true, udp = true, unix = true, stream = true,
   server = true, multicast = true, loop = true, help = true,
-  netlink = true,
+  netlink = true, tls = true,
 }
 
 return setmetatable(M, {

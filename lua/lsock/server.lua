@@ -85,7 +85,39 @@ local function optspec(modes)
 end
 local TCP_OPTS, UDP_OPTS = optspec(TCP_MODES), optspec(UDP_MODES)
 TCP_OPTS.backlog = { "integer", min = 0 }
+TCP_OPTS.tls = "lsock.tls.context"
 UDP_OPTS.size = { "integer", min = 1, max = util.MAXSIZE }
+
+-- opts.tls: the handler gets the handshaken TLS connection (kept per
+-- socket for the select mode's repeated calls, closed with close_notify
+-- when the handler is done); a failed handshake is reported and the
+-- connection dropped, and the server goes on.
+local function tlshandler(self, ctx, handler)
+  local tls = require "lsock.tls"
+  local conns = setmetatable({}, { __mode = "k" })
+  return function(c, a)
+    local conn = conns[c]
+    if not conn then
+      conn = tls.wrap(c, ctx)
+      local ok, msg = conn:handshake()
+      if not ok then
+        report(self, "tls handshake", msg)
+        conn:close()
+        return false
+      end
+      conns[c] = conn
+    end
+    local keep = handler(conn, a)
+    -- select watches the socket, not OpenSSL's buffer: call again while
+    -- decrypted bytes wait (bounded: a handler that reads nothing stops it).
+    for _ = 1, 64 do
+      if self.mode ~= "select" or not keep or conn:pending() == 0 then break end
+      keep = handler(conn, a)
+    end
+    if self.mode ~= "select" or not keep then conns[c] = nil; conn:close() end
+    return keep
+  end
+end
 
 local function new(kind, opts)
   if opts.handler == nil then
@@ -102,6 +134,7 @@ local function new(kind, opts)
     grace = opts.grace or 5,
   }, Server)
   self.path = opts.path
+  if opts.tls then self.handler = tlshandler(self, opts.tls, opts.handler) end
   return self
 end
 
@@ -117,8 +150,11 @@ end
 -- killed); `interval` (how often `stop` is asked, > 0, default 0.25 s);
 -- `backoff` (first wait after EMFILE, > 0, default 0.05 s, doubling up
 -- to 1 s); `backlog` (integer >= 0); `reuseaddr` (default true),
--- `reuseport`, `v6only` (as `lsock.tcp.listen`); `onerror(msg, what)`.
--- A wrong type or range, or any other key, raises naming the option.
+-- `reuseport`, `v6only` (as `lsock.tcp.listen`); `onerror(msg, what)`;
+-- `tls` (a server context of `lsock.tls.context`: the handler gets the
+-- handshaken TLS connection; a failed handshake is reported as "tls
+-- handshake" and the connection dropped).  A wrong type or range, or any
+-- other key, raises naming the option.
 -- @return server, or `nil, msg, errno` (EADDRINUSE ...)
 -- @usage local srv = assert(lsock.server.tcp{port = 7777, mode = "fork", handler = serve})
 function M.tcp(opts)

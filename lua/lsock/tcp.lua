@@ -118,6 +118,15 @@ local CONNECT_OPTS = {
   nodelay = "boolean",
 }
 
+-- {tls = ctx, true or tls.context's keys}: lsock.tls.connect does it all.
+local function viatls(host, port, opts)
+  local o, t = {}, opts.tls
+  for k, v in next, opts do if k ~= "tls" then o[k] = v end end
+  if type(t) == "table" then for k, v in next, t do o[k] = v end
+  elseif t ~= true then o.context = t end
+  return require("lsock.tls").connect(host, port, o)
+end
+
 --- Connect to a host by name or address, trying every address.
 -- Addresses are tried in getaddrinfo's order, each after the previous
 -- one failed.  When both IPv6 and IPv4 answer, the families alternate
@@ -131,7 +140,9 @@ local CONNECT_OPTS = {
 --   be nil when host has no strings)
 -- @tparam[opt] table opts `timeout` (seconds for the whole call, >= 0),
 --   `family` ("inet", "inet6"), `localaddr` (sockaddr or `{host, port}`
---   to bind first; `["local"]` is an alias), `nodelay` (boolean); any
+--   to bind first; `["local"]` is an alias), `nodelay` (boolean), `tls`
+--   (a client context, true, or a table of tls.context's keys: then the
+--   result is a handshaken `lsock.tls` connection, see tls.connect); any
 --   other key raises
 -- @return a connected socket, in blocking mode
 -- @return nil, msg, errno naming the last failure; `"timeout"`,
@@ -140,6 +151,7 @@ local CONNECT_OPTS = {
 -- @see connect(2), getaddrinfo(3)
 -- @usage local s = assert(lsock.tcp.connect("localhost", 8080, {timeout = 5}))
 function M.connect(host, port, opts)
+  if type(opts) == "table" and opts.tls then return viatls(host, port, opts) end
   checktype(host, "string|lsock.sockaddr|table", 1, "connect")
   local names = type(host) == "string"
   if type(host) == "table" then
