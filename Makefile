@@ -11,7 +11,7 @@ HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-sec \
             netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev \
-            libssl-dev curl
+            libssl-dev curl luarocks
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
@@ -45,13 +45,13 @@ build-asan/lsock/tls.so: $(TLS_SRCS) $(TLS_HDRS) Makefile
 
 build/lsock/core.so: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(OPT) $(WARN) $(LUA_INC) -fPIC -shared -o $@ $(SRCS)
+	$(CC) $(OPT) $(WARN) $(LUA_INC) -fPIC -shared -pthread -o $@ $(SRCS)
 
 build-asan/lsock/core.so: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined $(WARN) $(LUA_INC) -fPIC -shared \
-	  -o $@ $(SRCS)
+	  -pthread -o $@ $(SRCS)
 
 # bench/: the C peers and plain-C sides, then the driver (see bench/).
 BENCH_BIN := $(patsubst bench/c/%.c,build/bench/%,$(wildcard bench/c/*.c))

@@ -432,6 +432,57 @@ static int buildai(lua_State *L) {
   return 1;
 }
 
+/* Checks lsock.getaddrinfo's arguments (1 to 3) into g; host and service
+** point into the stack.  Returns 0, or for a name that can match nothing
+** the number of results pushed (nil, msg, EAI_NONAME). */
+int lsockI_gaiargs(lua_State *L, GaiArgs *g) {
+  memset(g, 0, sizeof *g);
+  g->host = luaL_optstring(L, 1, NULL);
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    /* 80.0 is port 80: the text is made from the integer */
+    lua_pushfstring(L, "%d", checkport(L, 2, NULL));
+    lua_replace(L, 2);
+    g->service = lua_tostring(L, 2);
+  } else {
+    g->service = luaL_optstring(L, 2, NULL);
+  }
+  luaL_argcheck(L, g->host || g->service, 1, "host or service expected");
+  /* C would see only the text before a NUL: such a name matches nothing */
+  if ((g->host && strlen(g->host) != lua_rawlen(L, 1))
+      || (g->service && strlen(g->service) != lua_rawlen(L, 2)))
+    return gaifail(L, EAI_NONAME);
+  if (!lua_isnoneornil(L, 3)) {
+    /* Each hint is moved to slot 3 so that a bad one is reported as
+    ** argument #3 of getaddrinfo. */
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    lua_pushvalue(L, 3);
+    lua_getfield(L, 4, "family");
+    lua_replace(L, 3);
+    g->hints.ai_family = lsockI_checkfamily(L, 3, AF_UNSPEC);
+    lua_getfield(L, 4, "socktype");
+    lua_replace(L, 3);
+    g->hints.ai_socktype = lua_isnil(L, 3) ? 0 : lsockI_checktype(L, 3, 0);
+    lua_getfield(L, 4, "protocol");
+    lua_replace(L, 3);
+    g->hints.ai_protocol = lsockI_checkprotocol(L, 3, 0);
+    lua_getfield(L, 4, "flags");
+    lua_replace(L, 3);
+    g->hints.ai_flags = lsockI_checkflagnames(L, 3, 0, aiflags);
+  }
+  return 0;
+}
+
+/* What lsock.getaddrinfo returns for getaddrinfo's result r (with err the
+** errno it left) and list res, which is freed. */
+int lsockI_gairesults(lua_State *L, int r, int err, struct addrinfo *res) {
+  if (r != 0) {
+    errno = err;
+    return gaifail(L, r);
+  }
+  return lsockI_buildfrom(L, buildai, res, freeai);
+}
+
 /*** Resolve a host and service to addresses.
 @function getaddrinfo
 @tparam string host a name or numeric address (nil with passive hints)
@@ -448,46 +499,12 @@ static int buildai(lua_State *L) {
 /* lsock.getaddrinfo(host, service [, hints]) -> array of
 ** {family=, socktype=, protocol=, addr=, canonname=}. */
 static int lsock_getaddrinfo(lua_State *L) {
-  const char *host = luaL_optstring(L, 1, NULL);
-  const char *service = NULL;
-  struct addrinfo hints, *res;
-  int r;
-  memset(&hints, 0, sizeof hints);
-  if (lua_type(L, 2) == LUA_TNUMBER) {
-    /* 80.0 is port 80: the text is made from the integer */
-    lua_pushfstring(L, "%d", checkport(L, 2, NULL));
-    lua_replace(L, 2);
-    service = lua_tostring(L, 2);
-  } else {
-    service = luaL_optstring(L, 2, NULL);
-  }
-  luaL_argcheck(L, host || service, 1, "host or service expected");
-  /* C would see only the text before a NUL: such a name matches nothing */
-  if ((host && strlen(host) != lua_rawlen(L, 1))
-      || (service && strlen(service) != lua_rawlen(L, 2)))
-    return gaifail(L, EAI_NONAME);
-  if (!lua_isnoneornil(L, 3)) {
-    /* Each hint is moved to slot 3 so that a bad one is reported as
-    ** argument #3 of getaddrinfo. */
-    luaL_checktype(L, 3, LUA_TTABLE);
-    lua_settop(L, 3);
-    lua_pushvalue(L, 3);
-    lua_getfield(L, 4, "family");
-    lua_replace(L, 3);
-    hints.ai_family = lsockI_checkfamily(L, 3, AF_UNSPEC);
-    lua_getfield(L, 4, "socktype");
-    lua_replace(L, 3);
-    hints.ai_socktype = lua_isnil(L, 3) ? 0 : lsockI_checktype(L, 3, 0);
-    lua_getfield(L, 4, "protocol");
-    lua_replace(L, 3);
-    hints.ai_protocol = lsockI_checkprotocol(L, 3, 0);
-    lua_getfield(L, 4, "flags");
-    lua_replace(L, 3);
-    hints.ai_flags = lsockI_checkflagnames(L, 3, 0, aiflags);
-  }
-  r = getaddrinfo(host, service, &hints, &res);
-  if (r != 0) return gaifail(L, r);
-  return lsockI_buildfrom(L, buildai, res, freeai);
+  GaiArgs g;
+  struct addrinfo *res = NULL;
+  int r = lsockI_gaiargs(L, &g);
+  if (r != 0) return r;
+  r = getaddrinfo(g.host, g.service, &g.hints, &res);
+  return lsockI_gairesults(L, r, errno, res);
 }
 
 /*** The host and service names of an address.
@@ -501,16 +518,31 @@ static int lsock_getaddrinfo(lua_State *L) {
 @usage local host, serv = lsock.getnameinfo(lsock.addr("127.0.0.1", 22))
 */
 /* lsock.getnameinfo(addr [, flags]) -> host, service */
-static int lsock_getnameinfo(lua_State *L) {
-  const Addr *a = checkaddr(L, 1);
-  int flags = lsockI_checkflagnames(L, 2, 0, niflags);
-  char host[NI_MAXHOST], serv[NI_MAXSERV];
-  int r = getnameinfo((const struct sockaddr *)&a->ss, a->len, host,
-                      sizeof host, serv, sizeof serv, flags);
-  if (r != 0) return gaifail(L, r);
+/* Checks lsock.getnameinfo's arguments: the address into a, the flags. */
+int lsockI_niargs(lua_State *L, Addr *a) {
+  *a = *checkaddr(L, 1);
+  return lsockI_checkflagnames(L, 2, 0, niflags);
+}
+
+/* What lsock.getnameinfo returns for getnameinfo's result r (errno err). */
+int lsockI_niresults(lua_State *L, int r, int err, const char *host,
+                     const char *serv) {
+  if (r != 0) {
+    errno = err;
+    return gaifail(L, r);
+  }
   lua_pushstring(L, host);
   lua_pushstring(L, serv);
   return 2;
+}
+
+static int lsock_getnameinfo(lua_State *L) {
+  Addr a;
+  int flags = lsockI_niargs(L, &a);
+  char host[NI_MAXHOST], serv[NI_MAXSERV];
+  int r = getnameinfo((const struct sockaddr *)&a.ss, a.len, host,
+                      sizeof host, serv, sizeof serv, flags);
+  return lsockI_niresults(L, r, errno, host, serv);
 }
 
 

@@ -125,6 +125,7 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_socket(L);
   setsocketmethods(L);
   lsockI_open_addr(L);
+  lsockI_open_gaipool(L);
   lsockI_open_link(L);
   lsockI_open_ifaddrs(L);
   lsockI_open_options(L);

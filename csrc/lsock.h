@@ -41,7 +41,8 @@ typedef struct Addr {
 **      engine), stream.c, checksum.c
 **   1  link.c (netlink/packet addresses), names.c, proc.c
 **   2  addr.c (the sockaddr userdata, getaddrinfo)
-**   3  socket.c (the socket userdata, data path), mcastopt.c, ifaddrs.c
+**   3  socket.c (the socket userdata, data path), mcastopt.c, ifaddrs.c,
+**      gaipool.c (lookups on worker threads)
 **   4  options.c, poll.c, sendfile.c, sigio.c
 **   5  cmsg.c (ancillary data), then 6 msg.c (sendmsg and friends)
 **   7  core.c: the module table, calls every *_open */
@@ -129,6 +130,22 @@ int lsockI_getaddr(lua_State *L, int arg, const Sock *s, Addr *out,
                    int *nargs);
 int lsockI_addrtostring(lua_State *L, const Addr *a);
 void lsockI_open_addr(lua_State *L);
+/* getaddrinfo/getnameinfo in two halves, so that the lookup itself can
+** run elsewhere (gaipool.c): arguments checked as lsock.getaddrinfo and
+** lsock.getnameinfo check them, results pushed as they push them. */
+#include <netdb.h>
+typedef struct GaiArgs {
+  const char *host, *service;   /* in the stack, or NULL */
+  struct addrinfo hints;
+} GaiArgs;
+int lsockI_gaiargs(lua_State *L, GaiArgs *g);
+int lsockI_gairesults(lua_State *L, int r, int err, struct addrinfo *res);
+int lsockI_niargs(lua_State *L, Addr *a);
+int lsockI_niresults(lua_State *L, int r, int err, const char *host,
+                     const char *serv);
+
+/* gaipool.c: lookups on worker threads, for lsock.loop */
+void lsockI_open_gaipool(lua_State *L);
 
 /* socket.c: the socket userdata.  Methods get the socket metatable as
 ** upvalue 1 (lsockI_addmethods), so lsockI_checksock is one pointer

@@ -10,7 +10,7 @@ local index = require "lsock.docindex"
 local M = {}
 
 -- Objects whose methods are internal, not part of the API.
-local internal = { streambuf = true }
+local internal = { streambuf = true, lookup = true }
 
 local function sorted(t)
   local keys = {}
