@@ -54,6 +54,13 @@ function M.public()
   for m, f in pairs(st) do
     if type(f) == "function" and m:sub(1, 2) ~= "__" then names["stream:" .. m] = f end
   end
+  -- Timers of lsock.loop (Lua objects too).
+  local lok, loop = pcall(require, "lsock.loop")
+  if lok and type(loop._timermt) == "table" then
+    for m, f in pairs(loop._timermt) do
+      if type(f) == "function" and m:sub(1, 2) ~= "__" then names["timer:" .. m] = f end
+    end
+  end
   -- Servers too (lsock.server): ask a throw-away one on loopback.
   local ok, server = pcall(require, "lsock.server")
   local srv = ok and server.tcp { host = "127.0.0.1", port = 0, handler = function() end }

@@ -556,6 +556,216 @@ function M.cancel(co)
   return true
 end
 
+---------------------------------------------------------------- names
+
+-- Lookups in flight (csrc/gaipool.c runs them on worker threads): the
+-- lookup -> the task waiting for it.  One watcher task waits on the
+-- pool's eventfd while any is in flight and hands each finished lookup
+-- to its task.
+local lookups, nlookups = {}, 0
+local watcher
+local c_getaddrinfo, c_getnameinfo = core._getaddrinfo, core._getnameinfo
+
+local function watch()
+  while nlookups > 0 do
+    local fd = core._lookupfd()
+    -- nil when a fork or a sweep took the registration: ask again.
+    if fd then taskwait(fd, R, nil, watcher) end
+    core._lookupdrain()
+    for job, co in pairs(lookups) do
+      if job:done() then
+        lookups[job] = nil
+        nlookups = nlookups - 1
+        enqueue(co, job)
+      end
+    end
+  end
+  watcher = nil
+end
+
+-- A waiting task that ends (cancelled, closed) takes its lookup with it;
+-- the last one ends the watcher's wait.
+local LOOKUPGUARD = {
+  __close = function(g)
+    local job = g[1]
+    if lookups[job] then
+      lookups[job] = nil
+      nlookups = nlookups - 1
+      if nlookups == 0 and watcher then
+        local fd = core._lookupfd()
+        if fd then forget(fd, true) end
+      end
+    end
+    job:cancel()
+  end,
+}
+
+local function lookup(co, job, msg, err)
+  if not job then return nil, msg, err end   -- refused at once
+  local guard <close> = setmetatable({ job }, LOOKUPGUARD) -- luacheck: ignore guard
+  lookups[job] = co
+  nlookups = nlookups + 1
+  if not watcher then watcher = M.spawn(watch) end
+  repeat
+    local v = yield(WAIT)
+  until v == job
+  return job:result()
+end
+
+--- `lsock.getaddrinfo` for tasks: the same arguments, results and errors,
+-- but the lookup runs on a worker thread while the task yields, so other
+-- tasks go on (outside a task it is `lsock.getaddrinfo`).  A cancelled
+-- task's lookup is dropped when it ends.
+-- @tparam string host a name or numeric address (nil with passive hints)
+-- @tparam[opt] string|int service a port number or /etc/services name
+-- @tparam[opt] table hints as `lsock.getaddrinfo`'s
+-- @treturn {table,...} the answers, as `lsock.getaddrinfo` gives them
+-- @return[2] nil, gai message, EAI code
+-- @usage loop.spawn(function() local ai = assert(loop.getaddrinfo("localhost", 80)) end)
+function M.getaddrinfo(host, service, hints)
+  local co = intask()
+  if not co then return core.getaddrinfo(host, service, hints) end
+  return lookup(co, c_getaddrinfo(host, service, hints))
+end
+
+--- `lsock.getnameinfo` for tasks, on a worker thread (see
+-- `loop.getaddrinfo`).
+-- @tparam sockaddr addr
+-- @tparam[opt] string|int flags as `lsock.getnameinfo`'s
+-- @treturn string host
+-- @treturn string service
+-- @return[2] nil, gai message, EAI code
+-- @usage loop.spawn(function() print(loop.getnameinfo(lsock.addr("127.0.0.1", 22))) end)
+function M.getnameinfo(addr, flags)
+  local co = intask()
+  if not co then return core.getnameinfo(addr, flags) end
+  return lookup(co, c_getnameinfo(addr, flags))
+end
+
+---------------------------------------------------------------- timers
+
+--- A timer of `loop.after` or `loop.every`: its one method is `cancel`.
+-- @type timer
+-- @usage local t = loop.after(5, print, "late"); t:cancel()
+local Timer = { __name = "lsock.loop.timer" }
+Timer.__index = Timer
+M._timermt = Timer   -- for lsock.help's list of methods
+
+--- Stop a timer of `loop.after` or `loop.every`: a call not yet made is
+-- never made (one already running goes on).
+-- @treturn boolean true, or false when nothing was left to cancel
+-- @usage local t = loop.every(1, tick); ...; t:cancel()
+function Timer:cancel()
+  local co = self.task
+  self.task = nil
+  if not co then return false end
+  return M.cancel(co)
+end
+
+function Timer:__tostring()
+  return ("lsock.loop.timer (%s): %s"):format(self.task and "pending" or "done",
+    self.id)
+end
+
+local function checkdelay(s, fname)
+  checktype(s, "number", 1, fname)
+  if s ~= s then error(("bad argument #1 to '%s' (seconds must not be NaN)"):format(fname), 3) end
+end
+
+local function newtimer(body, ...)
+  local t = setmetatable({}, Timer)
+  t.id = tostring(t):match("0x%x+") or ""
+  t.task = M.spawn(body, t, ...)
+  return t
+end
+
+--- Call `fn(...)` once, `s` seconds from now, in a task of its own (an
+-- error goes to `loop.onerror`).
+-- @tparam number s seconds (0 or less: at the next round)
+-- @tparam function fn
+-- @param ... its arguments
+-- @treturn timer with `timer:cancel()`
+-- @usage loop.after(0.5, print, "half a second later")
+function M.after(s, fn, ...)
+  checkdelay(s, "after")
+  checktype(fn, "function", 2, "after")
+  return newtimer(function(t, ...)
+    if s > 0 then M.sleep(s) end
+    t.task = nil   -- too late to cancel: fn runs
+    return fn(...)
+  end, ...)
+end
+
+--- Call `fn(...)` every `s` seconds until the timer is cancelled, each
+-- call in a task of its own: a call that raises goes to `loop.onerror`
+-- and the schedule goes on; a late round is not made up for twice.
+-- @tparam number s seconds, > 0
+-- @tparam function fn
+-- @param ... its arguments
+-- @treturn timer with `timer:cancel()`
+-- @usage local t = loop.every(1, function() print(loop.now()) end)
+function M.every(s, fn, ...)
+  checkdelay(s, "every")
+  if s <= 0 then error("bad argument #1 to 'every' (seconds must be > 0)", 2) end
+  checktype(fn, "function", 2, "every")
+  return newtimer(function(_, ...)
+    local due = now() + s
+    while true do
+      local wait_s = due - now()
+      if wait_s > 0 then M.sleep(wait_s) end
+      M.spawn(fn, ...)
+      due = due + s
+      local t = now()
+      if due <= t then due = t + s end   -- behind: the next one from now
+    end
+  end, ...)
+end
+
+local unpack, pack = table.unpack, table.pack
+
+-- Cancels the inner task of a loop.timeout whose caller ends first.
+local INNER = { __close = function(g) if g[1] then M.cancel(g[1]) end end }
+
+--- Run `fn(...)` in the calling task and return its results, or
+-- `nil, "timeout", ETIMEDOUT` once `s` seconds have passed: then `fn`
+-- is abandoned where it waits, as by `loop.cancel` (its `<close>`
+-- variables are closed; a `pcall` inside it does not catch it) and the
+-- sockets it used stay usable.  An error of `fn` is raised again here.
+-- Nested timeouts: the earliest wins.  Only inside a task.
+-- @tparam number s seconds
+-- @tparam function fn
+-- @param ... its arguments
+-- @return what `fn` returns, or `nil, "timeout", ETIMEDOUT`
+-- @usage local line, err = loop.timeout(5, sock.recv, sock, 100)
+function M.timeout(s, fn, ...)
+  checkdelay(s, "timeout")
+  checktype(fn, "function", 2, "timeout")
+  local co = intask()
+  if not co then error("loop.timeout: not inside a task", 2) end
+  local args, n = { ... }, select("#", ...)
+  local waiting = true
+  local inner = M.spawn(function()
+    local r = pack(pcall(fn, unpack(args, 1, n)))
+    if waiting then
+      waiting = false
+      tdl[co] = nil
+      enqueue(co, r)
+    end
+  end)
+  local guard <close> = setmetatable({ inner }, INNER)
+  settimer(co, now() + (s > 0 and s or 0))
+  local v
+  repeat v = yield(WAIT) until v == true or (type(v) == "table" and v.n)
+  tdl[co] = nil
+  if v == true then            -- the timer: fn is abandoned
+    waiting = false
+    return nil, "timeout", ETIMEDOUT
+  end
+  guard[1] = nil
+  if not v[1] then error(v[2], 0) end
+  return unpack(v, 2, v.n)
+end
+
 --- What the loop holds now: tasks alive, tasks waiting for I/O, objects
 -- registered with its poller and timers pending (heap entries, some of
 -- them stale).  For tests and monitoring.
