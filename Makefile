@@ -17,7 +17,7 @@ ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
 .PHONY: all tls tls-asan demo test test-asan test-valgrind lint deps clean \
         fuzz fuzz-short fuzz-c fuzz-tls load load-short doc doc-index doc-options \
-        guide bench bench-quick bench-lines bench-udp bench-compat
+        guide bench bench-quick bench-lines bench-udp bench-compat bench-loop
 
 all: build/lsock/core.so tls
 
@@ -241,6 +241,13 @@ build/bench/loadgen: bench/loadgen.c
 build/bench/echo_epoll: bench/echo_epoll.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -o $@ $<
+
+# loop.getaddrinfo's pool against sequential lookups and getaddrinfo_a,
+# and the cost of timers (bench/RESULTS-loop.md), in a private namespace.
+bench-loop: deps all build/bench/gai_a
+	$(SUDO) env LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;" \
+	  timeout 600 unshare -mnpf --kill-child --mount-proc \
+	  sh bench/loop_names.sh $(BENCH_ARGS)
 
 bench-servers: deps all build/bench/loadgen build/bench/echo_epoll
 	@for p in lua-socket lua-luv lua-cqueues; do \

@@ -321,3 +321,12 @@ describe("tour.lua", function()
     end
   end)
 end)
+
+describe("examples/loop_timers.lua", function()
+  it("pings on a timer, reads with timeouts, resolves without blocking", function()
+    local out, code, err = run("loop_timers.lua", { "3" })
+    assert.equal(0, code, err)
+    assert.same({ "resolved localhost -> 127.0.0.1", "pong 1", "pong 2", "pong 3",
+                  "silent server: timeout", "done" }, lines(out))
+  end)
+end)

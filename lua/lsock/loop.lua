@@ -22,6 +22,7 @@ local MSG_DONTWAIT = core.MSG_DONTWAIT
 local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
 local running, status = coroutine.running, coroutine.status
 local traceback = debug.traceback
+local unpack, pack = table.unpack, table.pack
 
 -- The socket methods, called directly on the underlying socket.
 local smeth = core.socketmethods
@@ -41,6 +42,7 @@ local WAIT = {}
 
 local poller          -- created on first use
 local ntasks = 0      -- tasks alive
+local ntimers = 0     -- timers of after/every not yet fired or cancelled
 -- The tasks alive -> their state: {co, w = the record of the I/O wait it
 -- is in (or the array of records of a wait on several objects)}.  The
 -- waiter sets and clears w; whoever ends the task (cancel,
@@ -656,15 +658,32 @@ M._timermt = Timer   -- for lsock.help's list of methods
 -- @treturn boolean true, or false when nothing was left to cancel
 -- @usage local t = loop.every(1, tick); ...; t:cancel()
 function Timer:cancel()
-  local co = self.task
-  self.task = nil
-  if not co then return false end
-  return M.cancel(co)
+  if not self.armed then return false end
+  self.armed = false
+  tdl[self] = nil          -- its heap entry is skipped when it comes up
+  ntimers = ntimers - 1
+  return true
 end
 
 function Timer:__tostring()
-  return ("lsock.loop.timer (%s): %s"):format(self.task and "pending" or "done",
+  return ("lsock.loop.timer (%s): %s"):format(self.armed and "pending" or "done",
     self.id)
+end
+
+-- The timer's time has come (called by timers()): its call is a task of
+-- its own; an every timer is armed again for its next time.
+function Timer:fire()
+  if not self.armed then return end
+  if self.every then
+    local due, t = self.due + self.every, now()
+    if due <= t then due = t + self.every end   -- behind: the next one from now
+    self.due = due
+    settimer(self, due)
+  else
+    self.armed = false
+    ntimers = ntimers - 1
+  end
+  M.spawn(self.fn, unpack(self.args, 1, self.n))
 end
 
 local function checkdelay(s, fname)
@@ -672,10 +691,14 @@ local function checkdelay(s, fname)
   if s ~= s then error(("bad argument #1 to '%s' (seconds must not be NaN)"):format(fname), 3) end
 end
 
-local function newtimer(body, ...)
-  local t = setmetatable({}, Timer)
-  t.id = tostring(t):match("0x%x+") or ""
-  t.task = M.spawn(body, t, ...)
+-- A timer is a heap entry of its own (no task until it fires).
+local function newtimer(s, every, fn, ...)
+  local t = setmetatable({ armed = true, every = every, fn = fn,
+                           args = { ... }, n = select("#", ...) }, Timer)
+  t.id = tostring(t.args):match("0x%x+") or ""
+  t.due = now() + (s > 0 and s or 0)
+  ntimers = ntimers + 1
+  settimer(t, t.due)
   return t
 end
 
@@ -689,11 +712,7 @@ end
 function M.after(s, fn, ...)
   checkdelay(s, "after")
   checktype(fn, "function", 2, "after")
-  return newtimer(function(t, ...)
-    if s > 0 then M.sleep(s) end
-    t.task = nil   -- too late to cancel: fn runs
-    return fn(...)
-  end, ...)
+  return newtimer(s, false, fn, ...)
 end
 
 --- Call `fn(...)` every `s` seconds until the timer is cancelled, each
@@ -708,20 +727,8 @@ function M.every(s, fn, ...)
   checkdelay(s, "every")
   if s <= 0 then error("bad argument #1 to 'every' (seconds must be > 0)", 2) end
   checktype(fn, "function", 2, "every")
-  return newtimer(function(_, ...)
-    local due = now() + s
-    while true do
-      local wait_s = due - now()
-      if wait_s > 0 then M.sleep(wait_s) end
-      M.spawn(fn, ...)
-      due = due + s
-      local t = now()
-      if due <= t then due = t + s end   -- behind: the next one from now
-    end
-  end, ...)
+  return newtimer(s, s, fn, ...)
 end
-
-local unpack, pack = table.unpack, table.pack
 
 -- Cancels the inner task of a loop.timeout whose caller ends first.
 local INNER = { __close = function(g) if g[1] then M.cancel(g[1]) end end }
@@ -772,7 +779,8 @@ end
 -- @treturn table `{tasks=, waiting=, registered=, timers=}`
 -- @usage assert(loop.stats().tasks == 0)
 function M.stats()
-  return { tasks = ntasks, waiting = nwaiting, registered = nrecs, timers = hn }
+  return { tasks = ntasks, waiting = nwaiting, registered = nrecs, timers = hn,
+           pending = ntimers }
 end
 
 --- Whether the caller is a task of the loop.
@@ -797,9 +805,13 @@ local function timers()
     if want then
       if want <= t then
         tdl[co] = nil
-        -- false: an I/O wait timed out; true: a sleep is over.
-        local st = tasks[co]
-        resumetask(co, not (st and st.w))
+        if type(co) == "table" then
+          co:fire()         -- a timer of after/every
+        else
+          -- false: an I/O wait timed out; true: a sleep is over.
+          local st = tasks[co]
+          resumetask(co, not (st and st.w))
+        end
       elseif not theap[co] or theap[co] > want then
         hpush(want, co)
         theap[co] = want
@@ -886,7 +898,7 @@ local function mainloop(until_fn)
       error(err, 0)
     end
     if until_fn and until_fn() then return end
-    if ntasks == 0 then
+    if ntasks == 0 and ntimers == 0 then
       -- Timers left belong to tasks that are gone: let them go.
       for i = hn, 1, -1 do hdl[i], hco[i] = nil, nil end
       hn = 0
