@@ -163,6 +163,37 @@ describe("issue 15: Happy Eyeballs in lsock.tcp.connect", function()
     assert(srv:accept()):close()
   end)
 
+  it("issue 15: in a loop task the timeout, and a cancel, close every attempt", function()
+    local list = { blackhole("127.0.0.1"), blackhole("::1"),
+                   blackhole("127.0.0.1") }
+    local before = helper.socket_count()
+    local r, took, during
+    loop.spawn(function()
+      local t0 = now()
+      r = table.pack(lsock.tcp.connect(list, nil, { timeout = 0.6 }))
+      took = now() - t0
+    end)
+    loop.run()
+    assert.same({ n = 3, nil, "timeout", E.ETIMEDOUT }, r)
+    assert.is_true(took > 0.5 and took < 2, took .. " s")
+    assert.equal(before, helper.socket_count())
+    -- Cancelled while its three attempts are pending.
+    local finished = false
+    local task = loop.spawn(function()
+      lsock.tcp.connect(list, nil, { timeout = 5 })
+      finished = true
+    end)
+    loop.spawn(function()
+      loop.sleep(0.6)
+      during = helper.socket_count()
+      assert(loop.cancel(task))
+    end)
+    loop.run()
+    assert.is_false(finished)
+    assert.equal(before + 3, during)
+    assert.equal(before, helper.socket_count())
+  end)
+
   it("issue 15: tls = ... wraps the winning socket", function()
     local support = require "support_tls"
     local certs = support.certs()

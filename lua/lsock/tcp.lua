@@ -39,23 +39,26 @@ local function localspec(spec)
 end
 
 -- The resolver: inside a loop task the loop's (a worker thread looks
--- the name up while the task yields), else the plain blocking call.  The
--- loop can only be running if it was loaded, and it may be a release
--- without getaddrinfo.
-local function resolver()
-  if wait.intask() then
-    local loop = package.loaded["lsock.loop"]
-    if loop and loop.getaddrinfo ~= nil then return loop.getaddrinfo end
+-- the name up while the task yields), bounded by the call's deadline
+-- with loop.timeout; else the plain blocking call, which nothing can
+-- bound.  The loop can only be running if it was loaded, and it may be a
+-- release without getaddrinfo or timeout.
+local function resolver(deadline)
+  local loop = wait.intask() and package.loaded["lsock.loop"]
+  if not (loop and loop.getaddrinfo ~= nil) then return lsock.getaddrinfo end
+  local getaddrinfo, timeout = loop.getaddrinfo, loop.timeout
+  if not (deadline and timeout ~= nil) then return getaddrinfo end
+  return function(...)
+    return timeout(math.max(deadline - lsock.monotime(), 0), getaddrinfo, ...)
   end
-  return lsock.getaddrinfo
 end
 
 -- The addresses to try: getaddrinfo's answers for a name, or the given
 -- sockaddrs; host may also be an array of names and sockaddrs.
-local function candidates(host, port, family)
+local function candidates(host, port, family, deadline)
   local list, msg, code = {}, nil, nil
   local hosts = (type(host) == "table") and host or { host }
-  local getaddrinfo = resolver()
+  local getaddrinfo = resolver(deadline)
   for _, h in ipairs(hosts) do
     if issockaddr(h) then
       if not family or h.family == family then list[#list + 1] = h end
@@ -156,8 +159,8 @@ end
 -- and at once when one fails; the first to connect wins and the others
 -- are closed at once.  A first address that hangs thus costs 250 ms,
 -- not the whole timeout.  Inside a loop task names are resolved with
--- `loop.getaddrinfo` and every wait yields; outside, the same stagger
--- blocks the process.
+-- `loop.getaddrinfo` (within `timeout`) and every wait yields; outside,
+-- the same stagger blocks the process.
 -- @tparam string|sockaddr|table host a name, a numeric address, a
 --   sockaddr, or an array mixing those (tried in that order, the
 --   families interleaved)
@@ -199,12 +202,12 @@ function M.connect(host, port, opts)
   local localaddr = localspec(opts.localaddr or opts["local"])
   local family = famname(opts.family)
   if not family and issockaddr(localaddr) then family = localaddr.family end
-  local list, lastmsg, lastcode = candidates(host, port, family)
+  local now = lsock.monotime
+  local deadline = opts.timeout and now() + opts.timeout   -- for it all
+  local list, lastmsg, lastcode = candidates(host, port, family, deadline)
   if not list then return nil, lastmsg, lastcode end
   list = interleave(list)
 
-  local now = lsock.monotime
-  local deadline = opts.timeout and now() + opts.timeout
   local pending <close> = setmetatable({}, ATTEMPTS)   -- attempts under way
   local nexti = 1          -- next address to try
   local nextstart = 0      -- when the next attempt may start
