@@ -1,8 +1,8 @@
 -- dualstack_client: connect by name over IPv6 or IPv4, whichever answers.
 -- usage: lua5.4 examples/dualstack_client.lua host port [message]
--- lsock.tcp.connect tries every address of host (Happy Eyeballs when
--- both families answer); prints the address it reached, then sends
--- message (default "hello") and prints the reply.
+-- lsock.tcp.connect tries every address of host (Happy Eyeballs: the
+-- families alternate, a new attempt every 250 ms); prints the address it
+-- reached, then sends message (default "hello") and prints the reply.
 local lsock = require "lsock"
 
 local host, port, message = arg[1], arg[2], arg[3] or "hello"

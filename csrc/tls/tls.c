@@ -8,7 +8,9 @@
 
 /*** Connect to host:port and complete a TLS handshake.
 @function lsock.tls.connect
-@tparam string host the name to connect to, also the servername
+@tparam string|sockaddr|table host the name to connect to, also the
+servername; or a sockaddr or an array of names and sockaddrs, as
+lsock.tcp.connect takes (Happy Eyeballs over them; give `servername`)
 @tparam int|string port
 @tparam[opt] table opts the keys of lsock.tcp.connect (`timeout` also
 bounds the handshake and stays the connection's timeout), of tls.wrap

@@ -1,7 +1,8 @@
 --- lsock.tcp: TCP clients and servers in one call.
--- `connect` is the course's getaddrinfo loop (try every answer in order)
--- with an overall deadline, and RFC 8305 Happy Eyeballs when a name has
--- both IPv6 and IPv4 answers; `listen` makes a dual-stack listener.
+-- `connect` is the course's getaddrinfo loop (try every answer) run as
+-- RFC 8305 Happy Eyeballs: attempts start 250 ms apart over every
+-- address, families interleaved, under one overall deadline; `listen`
+-- makes a dual-stack listener.
 -- @usage local l = assert(lsock.tcp.listen("127.0.0.1", 0))
 -- local c = assert(lsock.tcp.connect(l:getsockname()))
 -- @module lsock.tcp
@@ -37,18 +38,34 @@ local function localspec(spec)
   return host ~= "*" and lsock.addr(host, port) or { host, port }
 end
 
+-- The resolver: inside a loop task the loop's (a worker thread looks
+-- the name up while the task yields), bounded by the call's deadline
+-- with loop.timeout; else the plain blocking call, which nothing can
+-- bound.  The loop can only be running if it was loaded, and it may be a
+-- release without getaddrinfo or timeout.
+local function resolver(deadline)
+  local loop = wait.intask() and package.loaded["lsock.loop"]
+  if not (loop and loop.getaddrinfo ~= nil) then return lsock.getaddrinfo end
+  local getaddrinfo, timeout = loop.getaddrinfo, loop.timeout
+  if not (deadline and timeout ~= nil) then return getaddrinfo end
+  return function(...)
+    return timeout(math.max(deadline - lsock.monotime(), 0), getaddrinfo, ...)
+  end
+end
+
 -- The addresses to try: getaddrinfo's answers for a name, or the given
 -- sockaddrs; host may also be an array of names and sockaddrs.
-local function candidates(host, port, family)
+local function candidates(host, port, family, deadline)
   local list, msg, code = {}, nil, nil
   local hosts = (type(host) == "table") and host or { host }
+  local getaddrinfo = resolver(deadline)
   for _, h in ipairs(hosts) do
     if issockaddr(h) then
       if not family or h.family == family then list[#list + 1] = h end
     elseif port == nil then
       error("bad argument #2 to 'connect' (port expected)", 3)
     else
-      local res, m, c = lsock.getaddrinfo(h, port,
+      local res, m, c = getaddrinfo(h, port,
         { family = family, socktype = "stream" })
       if res then
         for _, ai in ipairs(res) do list[#list + 1] = ai.addr end
@@ -65,20 +82,20 @@ local function candidates(host, port, family)
 end
 
 -- RFC 8305 section 4: alternate the families, starting with the family
--- of the first answer (getaddrinfo's RFC 6724 sort put it first).
--- Returns the list and whether both families are present.
+-- of the first answer (getaddrinfo's RFC 6724 sort put it first); each
+-- family keeps its own order.
 local function interleave(list)
   local first, a, b = list[1].family, {}, {}
   for _, addr in ipairs(list) do
     if addr.family == first then a[#a + 1] = addr else b[#b + 1] = addr end
   end
-  if #b == 0 then return list, false end
+  if #b == 0 then return list end
   local out = {}
   for i = 1, math.max(#a, #b) do
     out[#out + 1] = a[i]
     out[#out + 1] = b[i]
   end
-  return out, true
+  return out
 end
 
 -- socket, bind, non-blocking connect.  Returns the socket and whether it
@@ -102,8 +119,16 @@ local function start(addr, localaddr)
 end
 
 local function closeall(list)
-  for _, s in ipairs(list) do s:close() end
+  for i = #list, 1, -1 do
+    list[i]:close()
+    list[i] = nil
+  end
 end
+
+-- The attempts under way, closed however connect ends (a return, an
+-- error, or the task cancelled where it waits): the winner is taken out
+-- first, so no losing descriptor outlives the call.
+local ATTEMPTS = { __close = closeall }
 
 local function ready(s, pending, opts)
   closeall(pending)
@@ -128,13 +153,17 @@ local function viatls(host, port, opts)
 end
 
 --- Connect to a host by name or address, trying every address.
--- Addresses are tried in getaddrinfo's order, each after the previous
--- one failed.  When both IPv6 and IPv4 answer, the families alternate
--- and a new attempt starts whenever `attempt_delay` (250 ms) passed
--- without the earlier ones finishing (RFC 8305); the first to connect
--- wins and the others are closed.
+-- Happy Eyeballs (RFC 8305) over every address: the families alternate
+-- (starting with the first answer's), a new attempt starts whenever
+-- `attempt_delay` (250 ms) passed without the earlier ones finishing,
+-- and at once when one fails; the first to connect wins and the others
+-- are closed at once.  A first address that hangs thus costs 250 ms,
+-- not the whole timeout.  Inside a loop task names are resolved with
+-- `loop.getaddrinfo` (within `timeout`) and every wait yields; outside,
+-- the same stagger blocks the process.
 -- @tparam string|sockaddr|table host a name, a numeric address, a
---   sockaddr, or an array mixing those (tried in that order)
+--   sockaddr, or an array mixing those (tried in that order, the
+--   families interleaved)
 -- @tparam integer|string port number or service name: applied to every
 --   name and numeric address; a sockaddr keeps its own port (port may
 --   be nil when host has no strings)
@@ -142,8 +171,8 @@ end
 --   `family` ("inet", "inet6"), `localaddr` (sockaddr or `{host, port}`
 --   to bind first; `["local"]` is an alias), `nodelay` (boolean), `tls`
 --   (a client context, true, or a table of tls.context's keys: then the
---   result is a handshaken `lsock.tls` connection, see tls.connect); any
---   other key raises
+--   result is a handshaken `lsock.tls` connection over the winning
+--   socket, see tls.connect); any other key raises
 -- @return a connected socket, in blocking mode
 -- @return nil, msg, errno naming the last failure; `"timeout"`,
 --   ETIMEDOUT when `timeout` ran out; getaddrinfo's message and EAI code
@@ -173,21 +202,26 @@ function M.connect(host, port, opts)
   local localaddr = localspec(opts.localaddr or opts["local"])
   local family = famname(opts.family)
   if not family and issockaddr(localaddr) then family = localaddr.family end
-  local list, lastmsg, lastcode = candidates(host, port, family)
-  if not list then return nil, lastmsg, lastcode end
-  local staggered
-  list, staggered = interleave(list)
-
   local now = lsock.monotime
-  local deadline = opts.timeout and now() + opts.timeout
-  local pending = {}       -- attempts under way
+  local deadline = opts.timeout and now() + opts.timeout   -- for it all
+  local list, lastmsg, lastcode = candidates(host, port, family, deadline)
+  if not list then return nil, lastmsg, lastcode end
+  list = interleave(list)
+
+  local pending <close> = setmetatable({}, ATTEMPTS)   -- attempts under way
   local nexti = 1          -- next address to try
-  local nextstart = 0      -- when a staggered attempt may start
+  local nextstart = 0      -- when the next attempt may start
   while true do
     local t = now()
-    if nexti <= #list
-       and (#pending == 0
-            or (staggered and t >= nextstart and #pending < MAX_PENDING)) then
+    if #pending == 0 and nexti > #list then
+      return nil, lastmsg, lastcode
+    end
+    -- Once the deadline passed no attempt starts (but the first).
+    if deadline and t >= deadline and nexti > 1 then
+      return nil, "timeout", ETIMEDOUT
+    end
+    if nexti <= #list and (#pending == 0
+                           or (t >= nextstart and #pending < MAX_PENDING)) then
       local s, connected, code = start(list[nexti], localaddr)
       nexti = nexti + 1
       if not s then
@@ -198,26 +232,16 @@ function M.connect(host, port, opts)
         pending[#pending + 1] = s
         nextstart = t + M.attempt_delay
       end
-    elseif #pending == 0 then
-      return nil, lastmsg, lastcode
     else
-      local left = deadline and deadline - t
-      if left and left <= 0 then
-        closeall(pending)
-        return nil, "timeout", ETIMEDOUT
-      end
-      if staggered and nexti <= #list then
-        left = math.min(left or math.huge, nextstart - t)
+      local until_t = deadline
+      if nexti <= #list and #pending < MAX_PENDING then
+        until_t = math.min(until_t or math.huge, nextstart)
       end
       -- A connect under way finishes when its socket turns writable;
       -- SO_ERROR then tells how it went.  (Inside a loop task the wait
       -- yields.)
-      local s, wmsg, wcode = wait.any(pending, wait.W,
-                                      left and t + math.max(left, 0))
-      if not s and wcode ~= ETIMEDOUT then
-        closeall(pending)
-        return nil, wmsg, wcode
-      end
+      local s, wmsg, wcode = wait.any(pending, wait.W, until_t)
+      if not s and wcode ~= ETIMEDOUT then return nil, wmsg, wcode end
       if s then
         for i = 1, #pending do
           if pending[i] == s then table.remove(pending, i); break end

@@ -20,7 +20,9 @@ local CTX_KEYS = { verify = true, cafile = true, capath = true,
 local default
 
 return function(host, port, opts)
-  util.checktype(host, "string", 1, "connect")
+  -- host is what tcp.connect takes (a name, a sockaddr or an array of
+  -- them: the Happy Eyeballs candidates); only a string names the peer.
+  util.checktype(host, "string|lsock.sockaddr|table", 1, "connect")
   util.checktype(opts, "table|nil", 3, "connect")
   local topts, wopts, copts, ctx = {}, {}, nil, nil
   for k, v in next, opts or {} do
@@ -43,7 +45,9 @@ return function(host, port, opts)
       ctx = default
     end
   end
-  if wopts.servername == nil then wopts.servername = host end
+  if wopts.servername == nil and type(host) == "string" then
+    wopts.servername = host
+  end
   local deadline = topts.timeout and now() + topts.timeout
   local s, msg, code = tcp.connect(host, port, topts)
   if not s then return nil, msg, code end
