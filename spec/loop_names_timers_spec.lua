@@ -67,6 +67,43 @@ describe("issue 15: loop.getaddrinfo", function()
     assert.matches("^nil,.+," .. lsock.EAI_NONAME .. "$", nx)
   end)
 
+  it("issue 15: tcp.connect by name in a task resolves in the loop; a ticker ticks", function()
+    local ok, out = resolver.run([[
+      local lsock = require "lsock"
+      local loop = require "lsock.loop"
+      local l = assert(lsock.tcp.listen("127.0.0.1", 0))
+      local port = l:getsockname().port
+      local worst, last, ticking = 0, loop.now(), true
+      loop.spawn(function()
+        while ticking do
+          loop.sleep(0.02)
+          local t = loop.now()
+          if t - last > worst then worst = t - last end
+          last = t
+        end
+      end)
+      local got, short, t0 = nil, nil, loop.now()
+      loop.spawn(function()
+        local s = assert(lsock.tcp.connect("lo.slow.test", port, { timeout = 5 }))
+        got = tostring(s:getpeername())
+        s:close()
+        -- the timeout bounds the lookup too: 0.3 s against a 1 s resolver
+        short = { lsock.tcp.connect("lo.slow.test", port, { timeout = 0.3 }) }
+        ticking = false
+      end)
+      loop.run()
+      print(("peer=%s dt=%.3f worst=%.3f short=%s,%s"):format(got, loop.now() - t0, worst,
+        tostring(short[1]), tostring(short[2])))
+    ]], 1)
+    assert.is_true(ok, out)
+    local peer, dt, worst, short = out:match("peer=(%S+) dt=([%d.]+) worst=([%d.]+) short=(%S+)")
+    assert.truthy(peer, out)
+    assert.matches("^127%.0%.0%.1:%d+$", peer)
+    assert.is_true(tonumber(dt) >= 1 and tonumber(dt) < 3.5, out)
+    assert.is_true(tonumber(worst) < 0.25, out)
+    assert.equal("nil,timeout", short)
+  end)
+
   it("issue 15: /etc/hosts answers equal getent ahosts, and errors are the plain call's", function()
     local want = {}
     for line in helper.output("getent ahosts localhost"):gmatch("[^\n]+") do

@@ -6,8 +6,8 @@ Every query is answered after DELAY seconds, each on its own timer, so that
 concurrent queries all come back after about DELAY, not one after another
 (DELAY 0: at once, from the receiving loop).
 Names ending in .slow.test: A queries get 10.99.1.N (N from the first
-label "hN"), other types an empty NOERROR answer; every other name gets
-NXDOMAIN.  Usage: slowdns.py DELAY READYFILE
+label "hN"), or 127.0.0.1 for lo.slow.test; other types an empty NOERROR
+answer; every other name gets NXDOMAIN.  Usage: slowdns.py DELAY READYFILE
 """
 import socket
 import struct
@@ -39,8 +39,12 @@ def answer(msg):
     records = b""
     count = 0
     first = name.split(".")[0]
-    if qtype == 1 and first.startswith("h") and first[1:].isdigit():
+    ip = None
+    if qtype == 1 and first == "lo":
+        ip = bytes([127, 0, 0, 1])
+    elif qtype == 1 and first.startswith("h") and first[1:].isdigit():
         ip = bytes([10, 99, 1, int(first[1:]) % 256])
+    if ip:
         # a pointer to the name at offset 12, type A, class IN, TTL, rdata
         records = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip
         count = 1

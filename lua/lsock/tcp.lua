@@ -41,13 +41,12 @@ end
 -- The resolver: inside a loop task the loop's (a worker thread looks
 -- the name up while the task yields), bounded by the call's deadline
 -- with loop.timeout; else the plain blocking call, which nothing can
--- bound.  The loop can only be running if it was loaded, and it may be a
--- release without getaddrinfo or timeout.
+-- bound.  The loop can only be running if it was loaded.
 local function resolver(deadline)
   local loop = wait.intask() and package.loaded["lsock.loop"]
-  if not (loop and loop.getaddrinfo ~= nil) then return lsock.getaddrinfo end
+  if not loop then return lsock.getaddrinfo end
   local getaddrinfo, timeout = loop.getaddrinfo, loop.timeout
-  if not (deadline and timeout ~= nil) then return getaddrinfo end
+  if not deadline then return getaddrinfo end
   return function(...)
     return timeout(math.max(deadline - lsock.monotime(), 0), getaddrinfo, ...)
   end
