@@ -15,7 +15,7 @@ DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
-.PHONY: all tls tls-asan demo test test-asan test-valgrind lint deps clean \
+.PHONY: all tls tls-asan demo test test-asan test-tsan test-valgrind lint deps clean \
         fuzz fuzz-short fuzz-c fuzz-tls load load-short doc doc-index doc-options \
         guide bench bench-quick bench-lines bench-udp bench-compat bench-loop
 
@@ -92,6 +92,20 @@ test-asan: deps build-asan/lsock/core.so tls-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	  sh spec/run.sh $(BUSTED)
+
+# ThreadSanitizer over the lookup pool's threads (csrc/gaipool.c):
+# bench/fuzz/pool_threads.lua (busted itself does not run under TSan's
+# preload).  TSan cannot start threads in a child forked after threads:
+# die_after_fork=0 lets the fork case go on.
+TSAN_LIB := $(shell $(CC) -print-file-name=libtsan.so)
+build-tsan/lsock/core.so: $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fsanitize=thread $(WARN) $(LUA_INC) -fPIC -shared -pthread \
+	  -o $@ $(SRCS)
+test-tsan: deps build-tsan/lsock/core.so
+	LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build-tsan/?.so;;" \
+	  LD_PRELOAD=$(TSAN_LIB) TSAN_OPTIONS=halt_on_error=1:die_after_fork=0 \
+	  timeout 300 $(LUA) bench/fuzz/pool_threads.lua 5
 
 # memcheck over the whole suite in the busted process (children run
 # unchecked: they are examples and peers, and valgrind would slow them past
