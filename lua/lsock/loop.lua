@@ -672,18 +672,18 @@ end
 
 -- The timer's time has come (called by timers()): its call is a task of
 -- its own; an every timer is armed again for its next time.
-function Timer:fire()
-  if not self.armed then return end
-  if self.every then
-    local due, t = self.due + self.every, now()
-    if due <= t then due = t + self.every end   -- behind: the next one from now
-    self.due = due
-    settimer(self, due)
+local function firetimer(tm)
+  if not tm.armed then return end
+  if tm.every then
+    local due, t = tm.due + tm.every, now()
+    if due <= t then due = t + tm.every end   -- behind: the next one from now
+    tm.due = due
+    settimer(tm, due)
   else
-    self.armed = false
+    tm.armed = false
     ntimers = ntimers - 1
   end
-  M.spawn(self.fn, unpack(self.args, 1, self.n))
+  M.spawn(tm.fn, unpack(tm.args, 1, tm.n))
 end
 
 local function checkdelay(s, fname)
@@ -806,7 +806,7 @@ local function timers()
       if want <= t then
         tdl[co] = nil
         if type(co) == "table" then
-          co:fire()         -- a timer of after/every
+          firetimer(co)     -- a timer of after/every
         else
           -- false: an I/O wait timed out; true: a sleep is over.
           local st = tasks[co]
