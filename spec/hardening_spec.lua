@@ -2,6 +2,8 @@
 -- a name or missed data; now each gives the documented result or error.
 local lsock = require "lsock"
 local stream = require "lsock.stream"
+local helper = require "helper"
+local server = require "lsock.server"
 
 local function listener()
   local l = assert(lsock.socket("inet", "stream"))
@@ -413,6 +415,21 @@ describe("hardening", function()
     local l = assert(lsock.unix.listen(path, { backlog = 3 }))
     l:close()
     os.remove(path)
+  end)
+
+  it("issue 13 fuzzers: tcp.listen and server.tcp check backlog before any socket", function()
+    local before = helper.socket_count()
+    local ok, err = pcall(lsock.tcp.listen, "127.0.0.1", 0, { backlog = 1 << 40 })
+    assert.is_false(ok)
+    assert.matches("option 'backlog' must be at most", err)
+    ok, err = pcall(server.tcp, { host = "127.0.0.1", port = 0, backlog = 1 << 40,
+                                  handler = function() end })
+    assert.is_false(ok)
+    assert.matches("option 'backlog' must be at most", err)
+    collectgarbage(); collectgarbage()
+    assert.equal(before, helper.socket_count())
+    local l = assert(lsock.tcp.listen("127.0.0.1", 0, { backlog = 3 }))
+    l:close()
   end)
 
   it("issue 13 fuzzers: option names and addresses with a NUL or too long are refused",

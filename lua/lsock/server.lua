@@ -84,7 +84,7 @@ local function optspec(modes)
   }
 end
 local TCP_OPTS, UDP_OPTS = optspec(TCP_MODES), optspec(UDP_MODES)
-TCP_OPTS.backlog = { "integer", min = 0 }
+TCP_OPTS.backlog = { "integer", min = 0, max = 2147483647 }
 TCP_OPTS.tls = "lsock.tls.context"
 UDP_OPTS.size = { "integer", min = 1, max = util.MAXSIZE }
 
@@ -149,7 +149,7 @@ end
 -- then they are closed and their tasks ended or their processes
 -- killed); `interval` (how often `stop` is asked, > 0, default 0.25 s);
 -- `backoff` (first wait after EMFILE, > 0, default 0.05 s, doubling up
--- to 1 s); `backlog` (integer >= 0); `reuseaddr` (default true),
+-- to 1 s); `backlog` (integer, 0 to 2^31 - 1); `reuseaddr` (default true),
 -- `reuseport`, `v6only` (as `lsock.tcp.listen`); `onerror(msg, what)`;
 -- `tls` (a server context of `lsock.tls.context`: the handler gets the
 -- handshaken TLS connection; a failed handshake is reported as "tls

@@ -268,8 +268,11 @@ local function open(family, opts, dualstack, ...)
   return util.build(family, "stream", plan)
 end
 
+-- listen(2) takes a C int: a larger backlog would raise from s:listen
+-- after the socket exists (unix.lua has the same bound).
 local LISTEN_OPTS = {
-  backlog = "integer", reuseaddr = "boolean", reuseport = "boolean",
+  backlog = { "integer", min = 0, max = 2147483647 }, reuseaddr = "boolean",
+  reuseport = "boolean",
   v6only = "boolean", family = "string|number",
   timeout = { "number", min = 0 },
 }
@@ -283,7 +286,7 @@ local LISTEN_OPTS = {
 -- @tparam[opt] string host a name or numeric address to bind
 -- @tparam[opt] integer|string port number or service (0, the default,
 --   lets the system choose: read it with `getsockname()`)
--- @tparam[opt] table opts `backlog` (integer), `reuseaddr` (default
+-- @tparam[opt] table opts `backlog` (integer, 0 to 2^31 - 1), `reuseaddr` (default
 --   true), `reuseport`, `v6only` (booleans), `family` ("inet",
 --   "inet6"), `timeout` (seconds >= 0, for accept); any other key raises
 -- @return the listening socket, or nil, msg, errno (EADDRINUSE...)
