@@ -24,7 +24,7 @@
 #include "tls.h"
 
 /* A stream recv gives at most this much a call, as lsock sockets do. */
-#define RECV_MAX  (1 << 20)
+#define RECORD_MAX 16384      /* SSL3_RT_MAX_PLAIN_LENGTH */
 
 
 /* Helpers ------------------------------------------------------------- */
@@ -357,25 +357,28 @@ static int conn_recv(lua_State *L) {
   Conn *c = checkconn(L);
   lua_Integer n = luaL_checkinteger(L, 2);
   double dl = -1;
-  luaL_Buffer b;
+  char stackbuf[RECORD_MAX];
   char *p;
   int r;
   luaL_argcheck(L, n >= 0, 2, "size must not be negative");
   luaL_argcheck(L, n <= INT_MAX, 2, "size too large");
-  if (n > RECV_MAX) n = RECV_MAX;
+  if (n > RECORD_MAX) n = RECORD_MAX;   /* what one SSL_read can give */
   if ((r = handshake(L, c, &dl)) != 0) return r;
   if (n == 0) {
     lua_pushliteral(L, "");
     return 1;
   }
-  p = luaL_buffinitsize(L, &b, (size_t)n);
+  /* One SSL_read gives at most a record (16 KiB of plaintext): it is
+  ** read into the stack, then copied once into its string (no buffer box
+  ** for the collector). */
+  p = stackbuf;
   for (;;) {
     size_t got = 0;
     int e, err;
     prepare(L, c);
     r = SSL_read_ex(c->ssl, p, (size_t)n, &got);
     if (r == 1) {
-      luaL_pushresultsize(&b, got);
+      lua_pushlstring(L, p, got);
       return 1;
     }
     e = SSL_get_error(c->ssl, r);
