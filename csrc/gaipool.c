@@ -10,7 +10,8 @@
 ** idle for IDLESECS seconds ends.  They block every signal, so that signals (and the
 ** signalfds of sigio.c) stay the main thread's.  After fork the child has
 ** no threads: its pool starts empty, lookups its parent had running are
-** queued again, and it makes its own eventfd (the parent's stays the
+** queued again (and get workers at the loop's next _lookupfd), and it
+** makes its own eventfd (the parent's stays the
 ** parent's: the child reading it would steal its wake-ups).
 **
 ** The pool is the process's: two Lua states that both wait on its eventfd
@@ -57,7 +58,11 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static Job *qhead, *qtail;
 static Job *running[MAXWORKERS];   /* by worker slot */
 static char alive[MAXWORKERS];     /* the slot has a thread */
-static int nworkers, nidle;
+/* Workers alive, waiting, and started but not yet at their first job;
+** jobs queued.  A pool has enough workers when nidle + nstarting covers
+** nqueued (nidle counts a worker signalled but not yet awake, whose job
+** is still in nqueued). */
+static int nworkers, nidle, nstarting, nqueued;
 static int efd = -1;
 
 
@@ -75,6 +80,7 @@ static void enqueue(Job *j) {
   j->next = NULL;
   if (qtail) qtail->next = j; else qhead = j;
   qtail = j;
+  nqueued++;
 }
 
 static void unqueue(const Job *j) {
@@ -83,6 +89,7 @@ static void unqueue(const Job *j) {
     if (*p == j) {
       *p = j->next;
       if (qtail == j) qtail = prev;
+      nqueued--;
       return;
     }
 }
@@ -101,6 +108,7 @@ static void run(Job *j) {
 static void *worker(void *arg) {
   int slot = (int)(intptr_t)arg;
   pthread_mutex_lock(&mu);
+  nstarting--;
   for (;;) {
     Job *j;
     while (qhead == NULL) {
@@ -155,8 +163,19 @@ static int startworker(void) {
   if (r == 0) {
     alive[slot] = 1;
     nworkers++;
+    nstarting++;
   }
   return r;
+}
+
+/* Under mu: workers for every queued job (up to MAXWORKERS).  0, or the
+** error of a start that left the queue with no worker at all. */
+static int ensureworkers(void) {
+  while (nqueued > nidle + nstarting && nworkers < MAXWORKERS) {
+    int err = startworker();
+    if (err != 0) return nworkers > 0 ? 0 : err;   /* the others take it */
+  }
+  return 0;
 }
 
 static void prefork(void) { pthread_mutex_lock(&mu); }
@@ -173,7 +192,7 @@ static void childfork(void) {
     if (j == NULL) continue;
     if (j->orphan) freejob(j); else enqueue(j);
   }
-  nworkers = nidle = 0;
+  nworkers = nidle = nstarting = 0;   /* the queue is started on next use */
   if (efd >= 0) close(efd);
   efd = -1;
 }
@@ -227,12 +246,9 @@ static int submit(lua_State *L, Job *j) {
   err = openfd();
   if (err == 0) {
     enqueue(j);
-    if (nidle == 0 && nworkers < MAXWORKERS) {
-      err = startworker();
-      if (nworkers > 0) err = 0;   /* the others will take it */
-      if (err != 0) unqueue(j);
-    }
-    if (err == 0) pthread_cond_signal(&cv);
+    err = ensureworkers();
+    if (err != 0) unqueue(j);
+    else pthread_cond_signal(&cv);
   }
   pthread_mutex_unlock(&mu);
   if (err != 0) {
@@ -280,6 +296,10 @@ static int pool_fd(lua_State *L) {
   pthread_mutex_lock(&mu);
   err = openfd();
   fd = efd;
+  /* In a forked child, the lookups its parent had under way wait here for
+  ** workers (none can be started in the fork handler); a failed start is
+  ** tried again at the next call. */
+  if (err == 0) (void)ensureworkers();
   pthread_mutex_unlock(&mu);
   if (err != 0) return lsockI_fail(L, err);
   lua_pushinteger(L, fd);

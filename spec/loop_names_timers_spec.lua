@@ -104,6 +104,25 @@ describe("issue 15: loop.getaddrinfo", function()
     assert.equal("nil,timeout", short)
   end)
 
+  it("issue 15: a child forked while a lookup is in flight finishes it on its own pool", function()
+    local ok, out = resolver.run([[
+      local lsock = require "lsock"
+      local loop = require "lsock.loop"
+      local got, pid
+      loop.spawn(function()
+        local ai = loop.timeout(4, loop.getaddrinfo, "h7.slow.test", 80, { family = "inet" })
+        got = ai and ai[1].addr.host or "timeout"
+      end)
+      loop.spawn(function() loop.sleep(0.1); pid = assert(lsock.fork()) end)
+      loop.run()
+      if pid == 0 then os.exit(got == "10.99.1.7" and 0 or 3, true) end
+      local _, how, code = lsock.wait(pid)
+      print(("parent=%s child=%s,%s"):format(got, how, code))
+    ]], 1)
+    assert.is_true(ok, out)
+    assert.matches("parent=10.99.1.7 child=exited,0", out)
+  end)
+
   it("issue 15: /etc/hosts answers equal getent ahosts, and errors are the plain call's", function()
     local want = {}
     for line in helper.output("getent ahosts localhost"):gmatch("[^\n]+") do

@@ -570,9 +570,10 @@ local c_getaddrinfo, c_getnameinfo = core._getaddrinfo, core._getnameinfo
 
 local function watch()
   while nlookups > 0 do
+    -- Asked every time: a forked child gets a new eventfd (and workers
+    -- for the lookups it inherited).  No eventfd (EMFILE): look again soon.
     local fd = core._lookupfd()
-    -- nil when a fork or a sweep took the registration: ask again.
-    if fd then taskwait(fd, R, nil, watcher) end
+    if fd then taskwait(fd, R, nil, watcher) else M.sleep(0.05) end
     core._lookupdrain()
     for job, co in pairs(lookups) do
       if job:done() then
