@@ -80,7 +80,8 @@ def session(conn):
             reply("221 bye")
             break
         else:
-            reply("502 not implemented")
+            # RFC 959's reply for a command this small server does not serve
+            reply("502 command %s is not served here" % cmd)
     if data_listener:
         data_listener.close()
     conn.close()

@@ -3,8 +3,9 @@
 -- is what the comments give today, and lsock.help answers from it.
 local helper = require "helper"
 -- Only names are read here (of functions, modules and options such as
--- multicast.join or broadcast): no socket sends anything, so no network
--- namespace is needed.
+-- multicast.join or broadcast): no socket is made and nothing is sent,
+-- so this spec needs no network namespace (netns); the specs that send
+-- multicast or broadcast make their own (spec/support_netns.lua).
 local lsock = helper.lsock
 local docindex = dofile("tools/docindex.lua")
 

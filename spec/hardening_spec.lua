@@ -13,22 +13,13 @@ local function listener()
 end
 
 -- Tools run without the ASan preload of `make test-asan`; child lua5.4
--- processes get it back (childenv), so the leak checker watches them.
+-- processes get it back (helper.luaenv), so the leak checker watches them.
 local CLEAN = "env -u LD_PRELOAD -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS "
 
 local function q(s)
   return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
 end
 
-local function childenv()
-  local parts = { "env" }
-  for _, k in ipairs { "LUA_PATH", "LUA_CPATH", "LD_PRELOAD", "ASAN_OPTIONS",
-                       "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-    local v = os.getenv(k)
-    if v then parts[#parts + 1] = k .. "=" .. q(v) end
-  end
-  return table.concat(parts, " ")
-end
 
 local function writetmp(text)
   local name = os.tmpname()
@@ -42,12 +33,19 @@ end
 -- line into the one to run.  Its output and whether it exited 0.
 local function child(code, wrap)
   local file = writetmp(code)
-  local cmd = ("%s timeout 120 lua5.4 %s"):format(childenv(), file)
+  local cmd = ("%s timeout 120 lua5.4 %s"):format(helper.luaenv(), file)
   local p = io.popen((wrap and wrap(cmd) or cmd) .. " 2>&1")
   local out = p:read("a")
   local ok = p:close()
   os.remove(file)
   return out, ok
+end
+
+-- The command line, run in a network namespace of its own (netns made by
+-- unshare -n, only lo up, gone with the process): for children that join
+-- multicast groups, or could if a refusal regressed.
+local function innetns(cmd)
+  return ("%sunshare -n sh -c %s"):format(CLEAN, q("ip link set lo up && exec " .. cmd))
 end
 
 -- spec/c/allocfail.c built into a fresh directory: its path.
@@ -375,11 +373,7 @@ describe("hardening", function()
     -- out-of-range values, in a network namespace of this spec's own
     -- (unshare -n, only lo, gone with the process), since rows join
     -- groups and packet sockets are made.
-    local out, ok = child(assert(io.open("bench/fuzz/options.lua")):read("a"),
-      function(cmd)
-        return ("%sunshare -n sh -c %s"):format(CLEAN,
-          q("ip link set lo up && exec " .. cmd))
-      end)
+    local out, ok = child(assert(io.open("bench/fuzz/options.lua")):read("a"), innetns)
     assert(ok, out)
     assert.matches("option sweep: %d+ calls .*, 0 violations", out)
     local calls = tonumber(out:match("option sweep: (%d+) calls"))
@@ -396,10 +390,7 @@ describe("hardening", function()
     local out, ok = child(([[
       arg = { [0] = "api.lua", "3000", "5", "mutant" }
       dofile(%q)
-    ]]):format("bench/fuzz/api.lua"), function(cmd)
-      return ("%sunshare -n sh -c %s"):format(CLEAN,
-        q("ip link set lo up && exec " .. cmd))
-    end)
+    ]]):format("bench/fuzz/api.lua"), innetns)
     assert(ok, out:sub(-2000))
     local calls = out:match("fuzz seed 5: (%d+) calls")
     assert.equal("3000", calls, out:sub(-2000))
@@ -445,21 +436,27 @@ describe("hardening", function()
       "bad argument #3 to 'setsockopt' (name contains NUL)")
     assert(u:setsockopt("socket", "bindtodevice", "lo"))
     assert.equal("lo", u:getsockopt("socket", "bindtodevice"))
-    -- an interface name or address with a NUL is no interface (ENODEV, as
-    -- an unknown name); a group address with one is an invalid address
-    local r, msg, code = u:setsockopt("ip", "multicast_if", "127.0.0.1\0x")
-    assert.is_nil(r)
-    assert.equal("string", type(msg))
-    assert.equal(lsock.errno.ENODEV, code)
-    r, msg, code = u:setsockopt("ip", "multicast_if", "lo\0x")
-    assert.is_nil(r, msg)
-    assert.equal(lsock.errno.ENODEV, code)
-    r, msg, code = u:setsockopt("ip", "add_membership",
-                                { multiaddr = "225.0.0.10", interface = "lo\0x" })
-    assert.is_nil(r, msg)
-    assert.equal(lsock.errno.ENODEV, code)
-    local ok, err = pcall(u.setsockopt, u, "ip", "add_membership", "225.0.0.10\0x")
-    assert.is_false(ok)
-    assert.matches("invalid IPv4 address", err)
+    -- An interface name or address with a NUL is no interface (ENODEV, as
+    -- an unknown name); a group address with one is an invalid address.
+    -- In a network namespace: had a refusal regressed, the join would
+    -- send an IGMP report.
+    local out, ok = child([[
+      local lsock = require "lsock"
+      local ENODEV = lsock.errno.ENODEV
+      local u = assert(lsock.socket("inet", "dgram"))
+      local function refused(what, ...)
+        local r, msg, code = u:setsockopt(...)
+        assert(r == nil and type(msg) == "string" and code == ENODEV,
+               what .. ": " .. tostring(r) .. " " .. tostring(code))
+      end
+      refused("address", "ip", "multicast_if", "127.0.0.1\0x")
+      refused("name", "ip", "multicast_if", "lo\0x")
+      refused("join", "ip", "add_membership", { multiaddr = "225.0.0.10", interface = "lo\0x" })
+      local fine, err = pcall(u.setsockopt, u, "ip", "add_membership", "225.0.0.10\0x")
+      assert(not fine and err:find("invalid IPv4 address", 1, true), tostring(err))
+      print("all refused")
+    ]], innetns)
+    assert(ok, out)
+    assert.matches("all refused", out)
   end)
 end)

@@ -58,6 +58,19 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
 end
 
+--- The environment a child lua5.4 needs to load the same library (and,
+-- under test-asan, the same sanitizer), as an `env` prefix for commands
+-- run clean (`ip netns exec NS <prefix> lua5.4 ...`, `unshare`).
+function M.luaenv()
+  local parts = { "env" }
+  for _, k in ipairs { "LUA_PATH", "LUA_CPATH", "LD_PRELOAD", "ASAN_OPTIONS",
+                       "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+    local v = os.getenv(k)
+    if v then parts[#parts + 1] = k .. "=" .. M.quote(v) end
+  end
+  return table.concat(parts, " ")
+end
+
 --- Runs a shell command with the preloaded sanitizer removed, ignoring output.
 function M.sh(cmd)
   return os.execute("exec " .. M.CLEAN_ENV .. " " .. cmd)

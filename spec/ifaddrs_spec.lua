@@ -1,7 +1,8 @@
 -- lsock.getifaddrs against `ip -o link` and `ip -o addr`: the same
 -- interfaces, indices, flags and addresses, as sockaddrs.
 -- The broadcast addresses are only read (from getifaddrs and `ip`):
--- nothing is sent, so no network namespace is needed.
+-- nothing is sent, so this spec needs no network namespace (netns); the
+-- specs that send broadcast make their own (spec/support_netns.lua).
 local helper = require "helper"
 local lsock = helper.lsock
 

@@ -123,18 +123,8 @@ function M.example(name, args, secs)
   return ok, out
 end
 
---- The environment a child lua5.4 needs to load the same library
--- (and, under test-asan, the same sanitizer), as an `env` prefix for
--- commands such as `ip netns exec NS <prefix> lua5.4 ...`.
-function M.luaenv()
-  local parts = {"env"}
-  for _, k in ipairs({"LUA_PATH", "LUA_CPATH", "LD_PRELOAD", "ASAN_OPTIONS",
-                      "UBSAN_OPTIONS", "LSAN_OPTIONS"}) do
-    local v = os.getenv(k)
-    if v then parts[#parts + 1] = ("%s=%q"):format(k, v) end
-  end
-  return table.concat(parts, " ")
-end
+--- The environment prefix of a child lua5.4 (spec/helper.lua's).
+M.luaenv = require("helper").luaenv
 
 --- Run a shell command without the sanitizer preloaded; returns ok, output.
 function M.sh(cmd)

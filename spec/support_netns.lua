@@ -29,15 +29,7 @@ local CLEAN = "env -u LD_PRELOAD -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTION
 
 -- The environment a child lua5.4 needs: the library paths and the
 -- sanitizer settings of this run, given back after `ip` (run clean).
-local function luaenv()
-  local parts = { "env" }
-  for _, k in ipairs { "LUA_PATH", "LUA_CPATH", "LD_PRELOAD", "ASAN_OPTIONS",
-                       "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-    local v = os.getenv(k)
-    if v then parts[#parts + 1] = k .. "=" .. q(v) end
-  end
-  return table.concat(parts, " ")
-end
+local luaenv = require("helper").luaenv
 
 local function run(cmd)
   local p = io.popen(CLEAN .. cmd .. " 2>&1")

@@ -14,15 +14,7 @@ end
 local CLEAN = "env -u LD_PRELOAD -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS "
 
 -- The environment the Lua child needs (library paths, sanitizer settings).
-local function luaenv()
-  local parts = { "env" }
-  for _, k in ipairs { "LUA_PATH", "LUA_CPATH", "LD_PRELOAD", "ASAN_OPTIONS",
-                       "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-    local v = os.getenv(k)
-    if v then parts[#parts + 1] = k .. "=" .. q(v) end
-  end
-  return table.concat(parts, " ")
-end
+local luaenv = require("helper").luaenv
 
 local function write(name, text)
   local f = assert(io.open(name, "w"))

@@ -6,9 +6,10 @@
 -- coercion makes of the value: it reads back equal to a twin socket given
 -- that canonical value (so kernel rounding is allowed, a silent 0 or a
 -- truncated name is not), and a value with no canonical form must never
--- be accepted.  Usage: lua5.4 bench/fuzz/options.lua, in a private network
--- namespace with only lo up (make fuzz, spec/hardening_spec.lua): rows
--- join multicast groups and packet sockets are made.  Prints one line per
+-- be accepted.  Usage: lua5.4 bench/fuzz/options.lua, only inside a
+-- network namespace (netns) that its caller made, with only lo up (make
+-- fuzz and spec/hardening_spec.lua run it under `unshare -n`): rows join
+-- multicast groups and packet sockets are made.  Prints one line per
 -- violation and a summary; exits 1 on any violation.
 local lsock = require "lsock"
 
