@@ -10,7 +10,8 @@
 ** client verifies the self-signed CERT and the name localhost, as
 ** lsock.tls does by default.
 */
-#define _GNU_SOURCE
+#include "c/common.h"   /* now(), and the headers of bench/c */
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,13 +28,8 @@
 
 #define PIECE 65536
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what) {
+/* Dies with OpenSSL's error queue (common.h's die gives errno). */
+static void ssldie(const char *what) {
   fprintf(stderr, "tls_bench: %s\n", what);
   ERR_print_errors_fp(stderr);
   exit(1);
@@ -41,39 +37,29 @@ static void die(const char *what) {
 
 static SSL_CTX *context(int server, const char *cert, const char *key) {
   SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-  if (!ctx) die("SSL_CTX_new");
+  if (!ctx) ssldie("SSL_CTX_new");
   SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
   SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
   if (server) {
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1
         || SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-      die("server certificate");
+      ssldie("server certificate");
   } else {
-    if (SSL_CTX_load_verify_locations(ctx, cert, NULL) != 1) die("cafile");
+    if (SSL_CTX_load_verify_locations(ctx, cert, NULL) != 1) ssldie("cafile");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
   }
   return ctx;
 }
 
-static int connectto(int port) {
-  struct sockaddr_in a;
-  int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
-  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return s;
-}
-
 static SSL *client(SSL_CTX *ctx, int port, SSL_SESSION *sess) {
   SSL *ssl = SSL_new(ctx);
-  SSL_set_fd(ssl, connectto(port));
+  int fd = connectto(SOCK_STREAM, port);
+  nodelay(fd);
+  SSL_set_fd(ssl, fd);
   SSL_set_tlsext_host_name(ssl, "localhost");
   SSL_set1_host(ssl, "localhost");
   if (sess) SSL_set_session(ssl, sess);
-  if (SSL_connect(ssl) != 1) die("SSL_connect");
+  if (SSL_connect(ssl) != 1) ssldie("SSL_connect");
   return ssl;
 }
 
@@ -99,11 +85,9 @@ int main(int argc, char **argv) {
   }
   n = atol(argv[4]);
   l = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a = loopback(0);
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 128)) die("listen");
+  if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 128)) ssldie("listen");
   getsockname(l, (struct sockaddr *)&a, &len);
   port = ntohs(a.sin_port);
   memset(buf, 'x', sizeof buf);
@@ -115,7 +99,7 @@ int main(int argc, char **argv) {
       long total = n * 1024 * 1024, sent = 0;
       while (sent < total) {
         size_t w;
-        if (SSL_write_ex(ssl, buf, PIECE, &w) != 1) die("SSL_write");
+        if (SSL_write_ex(ssl, buf, PIECE, &w) != 1) ssldie("SSL_write");
         sent += (long)w;
       }
       SSL_read(ssl, buf, 1);    /* the server's "done" */
@@ -126,11 +110,11 @@ int main(int argc, char **argv) {
       for (round = 0; round < 2; round++)
         for (i = 0; i < n; i++) {
           SSL *ssl = client(cctx, port, round ? sess : NULL);
-          if (SSL_read(ssl, buf, 1) != 1) die("SSL_read");
+          if (SSL_read(ssl, buf, 1) != 1) ssldie("SSL_read");
           if (round == 0 && sess == NULL) sess = SSL_get1_session(ssl);
           if (round == 1 && !SSL_session_reused(ssl)) {
             fprintf(stderr, "handshake %d: ", i);
-            die("not resumed");
+            ssldie("not resumed");
           }
           closessl(ssl);
         }
@@ -145,10 +129,10 @@ int main(int argc, char **argv) {
     SSL *ssl = SSL_new(sctx);
     t0 = now();
     SSL_set_fd(ssl, c);
-    if (SSL_accept(ssl) != 1) die("SSL_accept");
+    if (SSL_accept(ssl) != 1) ssldie("SSL_accept");
     while (got < total) {
       size_t r;
-      if (SSL_read_ex(ssl, buf, PIECE, &r) != 1) die("SSL_read");
+      if (SSL_read_ex(ssl, buf, PIECE, &r) != 1) ssldie("SSL_read");
       got += (long)r;
     }
     t1 = now();
@@ -165,7 +149,7 @@ int main(int argc, char **argv) {
         SSL *ssl = SSL_new(sctx);
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         SSL_set_fd(ssl, c);
-        if (SSL_accept(ssl) != 1) die("SSL_accept");
+        if (SSL_accept(ssl) != 1) ssldie("SSL_accept");
         SSL_write(ssl, "h", 1);
         SSL_read(ssl, buf, 1);    /* until the client closes */
         closessl(ssl);

@@ -8,7 +8,8 @@
 ** Handshakes are done first (blocking, one after the other); only the round
 ** trips are timed.  TLS 1.3, TLS_AES_128_GCM_SHA256.
 */
-#define _GNU_SOURCE
+#include "c/common.h"   /* now(), and the headers of bench/c */
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +28,8 @@
 
 #define MSG 64
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what) {
+/* Dies with OpenSSL's error queue (common.h's die gives errno). */
+static void ssldie(const char *what) {
   fprintf(stderr, "tls_echo: %s\n", what);
   ERR_print_errors_fp(stderr);
   exit(1);
@@ -55,13 +51,11 @@ static void server(const char *cert, const char *key) {
   SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
   if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1
       || SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-    die("certificate");
+    ssldie("certificate");
   l = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a = loopback(0);
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4096)) die("listen");
+  if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4096)) ssldie("listen");
   getsockname(l, (struct sockaddr *)&a, &len);
   printf("127.0.0.1:%d\n", ntohs(a.sin_port));
   fflush(stdout);
@@ -114,7 +108,7 @@ static int load(int port, const char *ca, int conns, double secs) {
   struct epoll_event ev, evs[256];
   char msg[MSG], buf[MSG];
   long trips = 0;
-  int ep = epoll_create1(0), i, one = 1;
+  int ep = epoll_create1(0), i;
   double t0, end;
   memset(msg, 'x', sizeof msg);
   msg[MSG - 1] = '\n';
@@ -122,20 +116,14 @@ static int load(int port, const char *ca, int conns, double secs) {
   SSL_CTX_load_verify_locations(ctx, ca, NULL);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
   for (i = 0; i < conns; i++) {
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) { perror("connect"); die("connect"); }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int fd = connectto(SOCK_STREAM, port);
+    nodelay(fd);
     cs[i].fd = fd;
     cs[i].ssl = SSL_new(ctx);
     SSL_set_fd(cs[i].ssl, fd);
     SSL_set_tlsext_host_name(cs[i].ssl, "localhost");
     SSL_set1_host(cs[i].ssl, "localhost");
-    if (SSL_connect(cs[i].ssl) != 1) die("SSL_connect");
+    if (SSL_connect(cs[i].ssl) != 1) ssldie("SSL_connect");
     nonblock(fd);
     ev.events = EPOLLIN;
     ev.data.ptr = &cs[i];
