@@ -14,6 +14,15 @@
 ** makes its own eventfd (the parent's stays the
 ** parent's: the child reading it would steal its wake-ups).
 **
+** Workers run on stacks of the pool's own (one per slot, reused once its
+** thread is joined).  glibc keeps a thread's resolver state, sockets
+** included, in its descriptor at the top of the stack, and after fork it
+** hands the stack of a thread that was mid-lookup to the child's next
+** thread as it is: that thread then sent its query on the parent's DNS
+** socket and each process read the other's answer.  The descriptor of a
+** thread on a stack of the caller's is zeroed, so every worker starts
+** with a resolver state of its own.
+**
 ** The pool is the process's: two Lua states that both wait on its eventfd
 ** would take each other's wake-ups (lsock.loop runs in one state).
 */
@@ -29,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include "lsock.h"
 
@@ -58,6 +68,10 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static Job *qhead, *qtail;
 static Job *running[MAXWORKERS];   /* by worker slot */
 static char alive[MAXWORKERS];     /* the slot has a thread */
+static char joinable[MAXWORKERS];  /* its thread, ended or not, is unjoined */
+static pthread_t threads[MAXWORKERS];
+static char *stacks[MAXWORKERS];   /* mapped on first use, a guard page low */
+static size_t pagesize;
 /* Workers alive, waiting, and started but not yet at their first job;
 ** jobs queued.  A pool has enough workers when nidle + nstarting covers
 ** nqueued (nidle counts a worker signalled but not yet awake, whose job
@@ -145,23 +159,42 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* Under mu: the stack of a slot, free to use (its last thread joined). */
+static int slotstack(int slot) {
+  if (joinable[slot]) {
+    /* ended, or about to: it took mu for the last time */
+    (void)pthread_join(threads[slot], NULL);
+    joinable[slot] = 0;
+  }
+  if (stacks[slot] == NULL) {
+    void *p;
+    if (pagesize == 0) pagesize = (size_t)sysconf(_SC_PAGESIZE);
+    p = mmap(NULL, pagesize + STACKSIZE, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return errno;
+    (void)mprotect(p, pagesize, PROT_NONE);   /* overflow faults */
+    stacks[slot] = (char *)p;
+  }
+  return 0;
+}
+
 /* A new worker, with every signal blocked (the mask is inherited). */
 static int startworker(void) {
-  pthread_t t;
   pthread_attr_t attr;
   sigset_t all, old;
   int r, slot = 0;
   while (alive[slot]) slot++;      /* nworkers < MAXWORKERS: one is free */
+  if ((r = slotstack(slot)) != 0) return r;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, STACKSIZE);
-  r = pthread_create(&t, &attr, worker, (void *)(intptr_t)slot);
+  pthread_attr_setstack(&attr, stacks[slot] + pagesize, STACKSIZE);
+  r = pthread_create(&threads[slot], &attr, worker, (void *)(intptr_t)slot);
   pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (r == 0) {
     alive[slot] = 1;
+    joinable[slot] = 1;
     nworkers++;
     nstarting++;
   }
@@ -189,6 +222,7 @@ static void childfork(void) {
     Job *j = running[i];
     running[i] = NULL;
     alive[i] = 0;
+    joinable[i] = 0;               /* the parent's: not ours to join */
     if (j == NULL) continue;
     if (j->orphan) freejob(j); else enqueue(j);
   }
