@@ -25,6 +25,7 @@ build = {
         "csrc/args.c",
         "csrc/checksum.c",
         "csrc/cmsg.c",
+        "csrc/compatobj.c",
         "csrc/core.c",
         "csrc/gaipool.c",
         "csrc/ifaddrs.c",

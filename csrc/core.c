@@ -131,6 +131,7 @@ LUAMOD_API int luaopen_lsock_core(lua_State *L) {
   lsockI_open_options(L);
   lsockI_open_names(L);
   lsockI_open_stream(L);
+  lsockI_open_compatobj(L);
   lsockI_open_msg(L);
   lsockI_open_checksum(L);
   lsockI_open_sigio(L);

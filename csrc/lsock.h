@@ -43,7 +43,7 @@ typedef struct Addr {
 **   2  addr.c (the sockaddr userdata, getaddrinfo)
 **   3  socket.c (the socket userdata, data path), mcastopt.c, ifaddrs.c,
 **      gaipool.c (lookups on worker threads)
-**   4  options.c, poll.c, sendfile.c, sigio.c
+**   4  options.c, poll.c, sendfile.c, sigio.c, compatobj.c
 **   5  cmsg.c (ancillary data), then 6 msg.c (sendmsg and friends)
 **   7  core.c: the module table, calls every *_open */
 
@@ -157,6 +157,9 @@ void lsockI_addmethods(lua_State *L, const luaL_Reg *l);
 Sock *lsockI_pushsock(lua_State *L, int fd, int family, int type,
                       int protocol, double timeout);
 size_t lsockI_checksize(lua_State *L, int arg, const Sock *s, int flags);
+int lsockI_opensock(lua_State *L, int family, int type, int proto);
+int lsockI_connectaddr(Sock *s, const Addr *a);
+int lsockI_settimeout(Sock *s, double t);
 /* The one "descriptor from a value" rule (select, the poller, sendfds,
 ** SCM_RIGHTS items); *kind (may be NULL) tells how the value can be seen
 ** closed later. */
@@ -224,6 +227,15 @@ void lsockI_pushin4(lua_State *L, const struct in_addr *a);
 
 /* stream.c: the read buffer of lsock.stream (lsock.core._stream) */
 void lsockI_open_stream(lua_State *L);
+void lsockI_pushbuf(lua_State *L, lua_Integer maxline, double block,
+                    double total);
+void lsockI_bufsettimeouts(lua_State *L, int st, double block,
+                           double total);
+void lsockI_bufdrop(lua_State *L, int st);
+
+/* compatobj.c: lsock.compat's connect, settimeout and close in C
+** (lsock.core._compat) */
+void lsockI_open_compatobj(lua_State *L);
 /* cmsg.c: ancillary data.  encodecmsgs pushes one value (the buffer that
 ** it returns, or nil) and checks the array at arg; pushcmsgs pushes the
 ** array of {level, type, data} of a received message. */

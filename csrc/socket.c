@@ -230,21 +230,28 @@ int lsockI_getfd(lua_State *L, int idx, int arg, lua_Integer entry,
 @usage local s = assert(lsock.socket("inet", "stream"))
 @see socket(2)
 */
+/* Pushes a new socket userdata and opens its descriptor: 0, or the errno
+** of socket(2) (the userdata then stays closed).  A type or'ed with
+** SOCK_NONBLOCK makes a non-blocking socket; the flags are not part of
+** the type that type() reports. */
+int lsockI_opensock(lua_State *L, int family, int type, int proto) {
+  Sock *s = newsock(L, family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+                    proto, (type & SOCK_NONBLOCK) ? 0 : -1);
+  int fd = socket(family, type | SOCK_CLOEXEC,
+                  lsockI_sysproto(family, proto));
+  if (fd == -1) return errno;
+  lsockC_setupfd(fd);
+  s->fd = fd;
+  return 0;
+}
+
 /* lsock.socket(family, type [, protocol]) */
 static int lsock_socket(lua_State *L) {
   int family = lsockI_checkfamily(L, 1, -1);
   int type = lsockI_checktype(L, 2, -1);
   int proto = lsockI_checkfamproto(L, 3, family);
-  /* A type or'ed with SOCK_NONBLOCK makes a non-blocking socket; the
-  ** flags are not part of the type that type() reports. */
-  Sock *s = newsock(L, family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
-                    proto, (type & SOCK_NONBLOCK) ? 0 : -1);
-  int fd = socket(family, type | SOCK_CLOEXEC,
-                  lsockI_sysproto(family, proto));
-  if (fd == -1) return lsockI_fail(L, errno);
-  lsockC_setupfd(fd);
-  s->fd = fd;
-  return 1;
+  int err = lsockI_opensock(L, family, type, proto);
+  return err ? lsockI_fail(L, err) : 1;
 }
 
 /*** Two connected sockets.
@@ -362,15 +369,14 @@ static int finishconnect(Sock *s, LsockDeadline *dl) {
 @usage assert(s:connect("127.0.0.1", 8080))
 @see connect(2)
 */
-static int meth_connect(lua_State *L) {
-  Sock *s = lsockI_checksock(L, 1);
-  Addr a;
-  int n, err;
+/* Connects s to a, waiting as its timeout says: 0 or the errno. */
+int lsockI_connectaddr(Sock *s, const Addr *a) {
   LsockDeadline dl = lsockI_deadline(s->timeout > 0 ? s->timeout : -1);
-  if ((err = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return err;
-  if ((err = lsockI_nonblocking(s)) != 0) return lsockI_fail(L, err);
+  int n, err;
+  if ((err = lsockI_nonblocking(s)) != 0) return err;
   for (;;) {
-    if (connect(s->fd, lsockI_sa(&a), a.len) == 0) return lsockI_pushtrue(L);
+    if (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0)
+      return 0;
     err = errno;
     if (err == EINTR) {
       /* The connection goes on in the background: it must be finished
@@ -393,6 +399,15 @@ static int meth_connect(lua_State *L) {
     if ((n = lsockI_msleft(&dl)) == 0) { err = ETIMEDOUT; break; }
     poll(NULL, 0, n < 5 ? n : 5);
   }
+  return err;
+}
+
+static int meth_connect(lua_State *L) {
+  Sock *s = lsockI_checksock(L, 1);
+  Addr a;
+  int n, err;
+  if ((err = lsockI_getaddr(L, 2, s, &a, &n)) != 0) return err;
+  err = lsockI_connectaddr(s, &a);
   return err ? lsockI_pusherr(L, err) : lsockI_pushtrue(L);
 }
 
@@ -761,6 +776,15 @@ static int meth_protocol(lua_State *L) {
 */
 /* settimeout(seconds or nil): nil, a negative number or math.huge block;
 ** 0 never waits; a positive number waits at most that long per call. */
+/* s's timeout (negative: blocking; not NaN): 0 or the errno. */
+int lsockI_settimeout(Sock *s, double t) {
+  int err;
+  if (t < 0 || t == HUGE_VAL) t = -1;
+  if ((err = setnonblock(s->fd, t >= 0)) != 0) return err;
+  s->timeout = t;
+  return 0;
+}
+
 static int meth_settimeout(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   double t = -1;
@@ -768,11 +792,9 @@ static int meth_settimeout(lua_State *L) {
   if (!lua_isnoneornil(L, 2)) {
     t = luaL_checknumber(L, 2);
     luaL_argcheck(L, t == t, 2, "timeout is NaN");
-    if (t < 0 || t == HUGE_VAL) t = -1;
   }
-  if ((err = setnonblock(s->fd, t >= 0)) != 0) return lsockI_fail(L, err);
-  s->timeout = t;
-  return lsockI_pushtrue(L);
+  err = lsockI_settimeout(s, t);
+  return err ? lsockI_fail(L, err) : lsockI_pushtrue(L);
 }
 
 /*** The timeout set by settimeout.

@@ -242,24 +242,23 @@ static int fastlines(lua_State *L) {
 
 /* lsock.compat: LuaSocket's receive and send ------------------------------
 ** compat objects (lua/lsock/compat.lua) are tables with a buffer at [1]
-** (clients only) and the lsock socket at ._sock.  receive answers "*l"
+** (clients only) and the lsock socket at [COMPAT_SOCK].  receive answers "*l"
 ** (every CR dropped, as LuaSocket) and counts from the buffer, after one
 ** non-blocking recv straight into it when that is needed; send tries
 ** non-blocking sends.  Anything else (longer waits, errors, prefixes)
 ** is the Lua method's (upvalue 1); with _DEBUG set, compat puts the Lua
 ** methods in place of these.  The buffer keeps the object's timeouts
-** (settimeouts).  Upvalue 2 is the compat module, 3 the socket metatable,
-** 4 the field name "_sock" (kept so that no call interns it again). */
+** (settimeouts).  Upvalue 2 is the compat module, 3 the socket metatable. */
 
 #define COMPAT_READ  65536
 #define COMPAT_FIRST  1000
-enum { UV_SOCK = 4, COMPAT_NUP = UV_SOCK };
+#define COMPAT_SOCK  2          /* compat.lua's SOCK */
+enum { COMPAT_NUP = 3 };
 
 static void pushcompatup(lua_State *L, int fn, int mod) {
   lua_pushvalue(L, fn);
   lua_pushvalue(L, mod);
   luaL_getmetatable(L, LSOCK_SOCKET);
-  lua_pushliteral(L, "_sock");
 }
 
 /* The line (every CR dropped) if a whole one is buffered, consumed. */
@@ -318,11 +317,10 @@ static int meth_setcounts(lua_State *L) {
   return 0;
 }
 
-/* The open lsock socket at st._sock, or NULL. */
+/* The open lsock socket at st[COMPAT_SOCK], or NULL. */
 static Sock *compatsock(lua_State *L, int st) {
   Sock *s = NULL;
-  lua_pushvalue(L, lua_upvalueindex(UV_SOCK));
-  if (lua_rawget(L, st) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
+  if (lua_rawgeti(L, st, COMPAT_SOCK) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
     if (lua_rawequal(L, -1, lua_upvalueindex(3))) {
       s = (Sock *)lua_touserdata(L, -2);
       if (s->fd < 0) s = NULL;
@@ -549,7 +547,7 @@ static int lsock_selscan(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
-  lua_pushliteral(L, "_sock");                            /* at 4 */
+  lua_pushnil(L);                                         /* at 4 */
   n = (lua_Integer)lua_rawlen(L, 1);
   nout = (lua_Integer)lua_rawlen(L, 3);
   if ((lua_Integer)lua_rawlen(L, 2) != 2 * n) return 0;
@@ -560,8 +558,7 @@ static int lsock_selscan(lua_State *L) {
     lua_rawgeti(L, 2, 2 * i - 1);
     same = lua_rawequal(L, 5, 6);
     lua_rawgeti(L, 2, 2 * i);                             /* at 7 */
-    lua_pushvalue(L, 4);
-    lua_rawget(L, 5);                                     /* at 8 */
+    lua_rawgeti(L, 5, COMPAT_SOCK);                       /* at 8 */
     if (!same || !(lua_rawequal(L, 7, 8)
                    || (!lua_toboolean(L, 7) && lua_isnil(L, 8))))
       return 0;
@@ -608,19 +605,43 @@ static int lsock_compat(lua_State *L) {
 
 /* Module functions -------------------------------------------------------- */
 
-/* buffer(maxline) */
-static int lsock_buffer(lua_State *L) {
-  lua_Integer maxline = luaL_checkinteger(L, 1);
+/* Pushes a new, empty buffer (maxline > 0) with compat's timeouts. */
+void lsockI_pushbuf(lua_State *L, lua_Integer maxline, double block,
+                    double total) {
   Buf *b = (Buf *)lua_newuserdatauv(L, sizeof(Buf), 0);
-  luaL_argcheck(L, maxline > 0, 1, "maxline must be positive");
   b->tag = &tag_value;
   b->data = NULL;
   b->cap = b->start = b->end = b->scan = 0;
   b->mark = NOMARK;
   b->maxline = (size_t)maxline;
   b->nin = b->nout = 0;
-  b->block = b->total = -1;
+  b->block = block;
+  b->total = total;
   luaL_setmetatable(L, LSOCK_STREAMBUF);
+}
+
+/* The buffer at st[1] (st a table), if any: its timeouts set (compat's
+** settimeout). */
+void lsockI_bufsettimeouts(lua_State *L, int st, double block,
+                           double total) {
+  Buf *b = streambuf(L, st);
+  if (b == NULL) return;
+  b->block = block;
+  b->total = total;
+}
+
+/* The buffer at st[1], if any: its unread bytes thrown away, as
+** take(len()) (compat's close). */
+void lsockI_bufdrop(lua_State *L, int st) {
+  Buf *b = streambuf(L, st);
+  if (b != NULL) b->start = b->scan = b->end;
+}
+
+/* buffer(maxline) */
+static int lsock_buffer(lua_State *L) {
+  lua_Integer maxline = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, maxline > 0, 1, "maxline must be positive");
+  lsockI_pushbuf(L, maxline, -1, -1);
   return 1;
 }
 

@@ -119,6 +119,66 @@ scenarios["error strings"] = function(s)
   return out
 end
 
+-- connect's C path (a numeric host, a master with no descriptor) and the
+-- cases it hands to the Lua one: names, a family that does not match,
+-- ports that are not integers, a bound master; refusals and the states
+-- they leave (a client, its descriptor kept, that can connect again);
+-- settimeout's arguments; close twice.
+scenarios["connect by address, by name and refused; settimeout; close"] = function(s)
+  local out = {}
+  local srv = assert(s.tcp())
+  assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
+  srv:settimeout(2)
+  local _, port = srv:getsockname()
+  port = math.tointeger(tonumber(port))
+  local shut = assert(s.tcp())
+  assert(shut:bind("127.0.0.1", 0))
+  local _, dead = shut:getsockname()
+  dead = math.tointeger(tonumber(dead))
+  shut:close()
+  for _, host in ipairs { "127.0.0.1", "localhost", "127.1" } do
+    local c = s.tcp()
+    out[#out + 1] = { host, c:connect(host, port), c.class, kind(c), c:getfamily() }
+    local a = srv:accept()
+    local sent, line = c:send("hi\n"), a:receive()
+    local rx, tx = c:getstats()
+    out[#out + 1] = { sent, line, rx, tx }
+    c:close(); a:close()
+  end
+  for _, args in ipairs { { "127.0.0.1", dead }, { "localhost", dead } } do
+    local c = s.tcp()
+    out[#out + 1] = { c:connect(args[1], args[2]) }
+    out[#out + 1] = { c.class, c:getfd() >= 0, kind(c) }
+    out[#out + 1] = { c:connect("127.0.0.1", port), c.class }
+    local a = srv:accept()
+    if a then a:close() end
+    c:close()
+  end
+  local c4 = s.tcp4()
+  out[#out + 1] = { c4:connect("::1", port), c4.class }
+  c4:close()
+  local cf = s.tcp()
+  out[#out + 1] = { cf:connect("127.0.0.1", port + 0.0), cf.class }
+  local af = srv:accept(); if af then af:close() end; cf:close()
+  local cs = s.tcp()
+  out[#out + 1] = { cs:connect("127.0.0.1", tostring(port)), cs.class }
+  local as = srv:accept(); if as then as:close() end; cs:close()
+  local cb = s.tcp()
+  out[#out + 1] = { cb:bind("127.0.0.1", 0), cb:connect("127.0.0.1", port), cb.class }
+  local ab = srv:accept(); if ab then ab:close() end; cb:close()
+  local ct = s.tcp()
+  out[#out + 1] = { ct:settimeout(2), ct:settimeout(1, "t"), ct:gettimeout() }
+  out[#out + 1] = { ct:settimeout("0.5"), ct:gettimeout() }
+  out[#out + 1] = { ct:settimeout(nil), ct:settimeout(3, "b"), ct:gettimeout() }
+  out[#out + 1] = { ct:connect("127.0.0.1", port), ct.class }
+  local a = srv:accept()
+  a:send("two\nlines\n")
+  out[#out + 1] = { ct:receive(), ct:dirty() }
+  out[#out + 1] = { ct:close(), ct:getfd(), ct:close(), kind(ct) }
+  a:close(); srv:close()
+  return out
+end
+
 scenarios["select: arrays, keys, timeout, dirty and closed entries"] = function(s)
   local srv, c, a = pair(s)
   local out = {}

@@ -96,21 +96,33 @@ local function check(self, group, fname)
   return self
 end
 
+-- An object's fields, in its array part (made whole by the constructor:
+-- no rehash as they are set, and cheaper to make and collect than the
+-- same fields by name): [1] the C buffer (clients and UDP; csrc/stream.c
+-- reads it there), the lsock socket (csrc/stream.c too), the family
+-- asked for (nil: any), the kind ("tcp", "udp", "unix"), the block and
+-- total timeouts (-1: none), the timeout last given to the socket (false:
+-- unknown), bytes in and out counted in Lua, the time of birth, and
+-- whether the socket was bound or connected (no other family is tried).
+-- (csrc/compatobj.c reads them at the same indices.)
+local SOCK <const>, FAMILY <const>, KIND <const>, BLOCK <const> = 2, 3, 4, 5
+local TOTAL <const>, CORET <const>, RX <const>, TX <const> = 6, 7, 8, 9
+local BIRTH <const>, FIXED <const> = 10, 11
+M._SOCK = SOCK   -- for compat_select
+
 local function newobj(mt, family, kind)
-  local o = setmetatable({ _family = family, _kind = kind, _block = -1,
-    _total = -1, _coret = false, _rx = 0, _tx = 0,
-    _birth = monotime() }, mt)
-  return o
+  return setmetatable({ nil, nil, family, kind, -1, -1, false, 0, 0,
+    monotime(), nil }, mt)
 end
 
 -- The lsock socket, made now if needed in the family given.
 local function ensure(self, family)
-  if self._sock then return self._sock end
-  local stype = self._kind == "udp" and "dgram" or "stream"
-  local s, msg, code = core.socket(family or self._family or "inet", stype)
+  if self[SOCK] then return self[SOCK] end
+  local stype = self[KIND] == "udp" and "dgram" or "stream"
+  local s, msg, code = core.socket(family or self[FAMILY] or "inet", stype)
   if not s then return nil, errtext(msg, code) end
-  if self._kind == "unix" then s:settimeout(nil) end
-  self._sock, self._coret = s, false
+  if self[KIND] == "unix" then s:settimeout(nil) end
+  self[SOCK], self[CORET] = s, false
   return s
 end
 
@@ -118,7 +130,7 @@ end
 
 -- LuaSocket's timeout_getretry: what is left to wait, -1 for ever.
 local function retry(self, start)
-  local b, t = self._block, self._total
+  local b, t = self[BLOCK], self[TOTAL]
   if t < 0 then return b end
   local left = start and t - (monotime() - start) or t
   if left < 0 then left = 0 end
@@ -128,9 +140,9 @@ end
 
 -- Sets the lsock socket's own timeout to `r` (cached: no call when same).
 local function arm(self, s, r)
-  if r ~= self._coret then
+  if r ~= self[CORET] then
     s:settimeout(r >= 0 and r or nil)
-    self._coret = r
+    self[CORET] = r
   end
 end
 
@@ -226,28 +238,40 @@ local function resolve(host, port, fam, socktype, passive)
 end
 
 -- Tries each getaddrinfo answer for host, port with
--- fn(sock, addr, self, extra).
-local function eachaddr(self, host, port, passive, fn, extra)
-  if self._kind == "unix" then
+-- fn(sock, addr, self, extra).  A socket that failed is closed, unless
+-- `keep` (connect, as LuaSocket's inet_tryconnect): then it is kept for
+-- the next answer of its family and after the last, and a zero timeout
+-- stops at the first answer (a non-blocking connect goes on).
+local function eachaddr(self, host, port, passive, fn, extra, keep)
+  if self[KIND] == "unix" then
     local s, err = ensure(self, "unix")
     if not s then return nil, err end
     return fn(s, host, self, extra)
   end
   if host == "*" then host = nil end
-  local fam = self._sock and self._sock:family() or self._family
+  local fam = self[SOCK] and self[SOCK]:family() or self[FAMILY]
   if fam == "inet" and host == nil and passive then host = "0.0.0.0" end
   if fam == "inet6" and host == nil and passive then host = "::" end
   local res, msg, code = resolve(host, port, fam or "unspec",
-    self._kind == "udp" and "dgram" or "stream", passive)
+    self[KIND] == "udp" and "dgram" or "stream", passive)
   if not res then return nil, gaierr(msg, code) end
   local err = "host or service not provided, or not known"
   for _, ai in ipairs(res) do
-    local s, e = ensure(self, ai.addr.family)
+    local family = ai.addr.family
+    local old = self[SOCK]
+    if keep and old and not self[FIXED] and old:family() ~= family then
+      old:close(); self[SOCK] = nil
+    end
+    local s, e = ensure(self, family)
     if not s then return nil, e end
     local ok, e2 = fn(s, ai.addr, self, extra)
     if ok then return ok end
     err = e2
-    if not self._fixed then s:close(); self._sock = nil end
+    if keep then
+      if retry(self, extra) == 0 then break end
+    elseif not self[FIXED] then
+      s:close(); self[SOCK] = nil
+    end
   end
   return nil, err
 end
@@ -266,14 +290,14 @@ local function bindto(self, host, port, reuse)
     if reuse then s:setsockopt("socket", "reuseaddr", true) end
     local ok, msg, code = s:bind(addr)
     if not ok then return nil, errtext(msg, code) end
-    self._fixed = true
+    self[FIXED] = true
     return 1
   end)
 end
 
 function methods:bind(host, port)
   check(self, "tcp", "bind")
-  return bindto(self, host, port, self._kind ~= "unix")
+  return bindto(self, host, port, self[KIND] ~= "unix")
 end
 
 -- Makes a bound master a server (`tcp{server}`).
@@ -283,7 +307,7 @@ function methods:listen(backlog)
   if not s then return nil, err end
   local ok, msg, code = s:listen(backlog or 32)
   if not ok then return nil, errtext(msg, code) end
-  setmetatable(self, self._kind == "unix" and USERVER or SERVER)
+  setmetatable(self, self[KIND] == "unix" and USERVER or SERVER)
   return 1
 end
 
@@ -302,13 +326,17 @@ function methods:connect(host, port)
   if getmetatable(self) == SERVER then
     error("bad argument #1 to 'connect' (tcp{master} expected)", 2)
   end
+  local unix = self[KIND] == "unix"
   local ok, err = eachaddr(self, host, port, false, connectto,
-    self._total >= 0 and monotime() or nil)
-  if ok then
-    setmetatable(self, self._kind == "unix" and UCLIENT or CLIENT)
+    self[TOTAL] >= 0 and monotime() or nil, not unix)
+  -- A TCP master is a client from its first connect on, connected or
+  -- not, as in LuaSocket: copas waits for a non-blocking connect that
+  -- said "timeout" and then connects again.
+  if ok or not unix then
+    setmetatable(self, unix and UCLIENT or CLIENT)
     if not self[1] then
       self[1] = newbuf(math.maxinteger)
-      self[1]:settimeouts(self._block, self._total)
+      self[1]:settimeouts(self[BLOCK], self[TOTAL])
     end
   end
   return ok, err
@@ -317,14 +345,14 @@ end
 -- Waits for a connection; the new `tcp{client}`, or `nil, err`.
 function methods:accept()
   check(self, "server", "accept")
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return nil, "closed" end
   arm(self, s, retry(self))
   local c, msg, code = s:accept()
   if not c then return nil, errtext(msg, code) end
-  local o = newobj(self._kind == "unix" and UCLIENT or CLIENT,
-    c:family(), self._kind)
-  o._sock = c
+  local o = newobj(self[KIND] == "unix" and UCLIENT or CLIENT,
+    c:family(), self[KIND])
+  o[SOCK] = c
   o[1] = newbuf(math.maxinteger)
   return o
 end
@@ -362,9 +390,9 @@ local STREAM = groups.stream
 local function receive(self, pattern, prefix)
   if not STREAM[getmetatable(self)] then check(self, "stream", "receive") end
   local start = monotime()
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return closed(start, prefix) end
-  if self._kind == "udp" then return self:_dgram(start, pattern) end
+  if self[KIND] == "udp" then return self:_dgram(start, pattern) end
   local b = self[1]
   pattern = pattern or "*l"
   local parts = { prefix or "" }
@@ -413,7 +441,7 @@ end
 local function send(self, data, i, j)
   check(self, "stream", "send")
   local start = monotime()
-  local s = self._sock
+  local s = self[SOCK]
   local len = #data
   i = i or 1; j = j or -1
   if i < 0 then i = len + i + 1 end
@@ -424,10 +452,10 @@ local function send(self, data, i, j)
     if M._DEBUG then return nil, "closed", i - 1, monotime() - start end
     return nil, "closed", i - 1
   end
-  if self._kind == "udp" then
+  if self[KIND] == "udp" then
     local n, msg, code = s:send(sub(data, i, j))
     if not n then return nil, errtext(msg, code) end
-    self._tx = self._tx + n
+    self[TX] = self[TX] + n
     return n
   end
   local sent = i - 1
@@ -440,7 +468,7 @@ local function send(self, data, i, j)
       return nil, err, sent
     end
     sent = sent + n
-    self._tx = self._tx + n
+    self[TX] = self[TX] + n
   end
   if M._DEBUG then return sent, nil, nil, monotime() - start end
   return sent
@@ -451,31 +479,31 @@ end
 function methods:settimeout(t, mode)
   check(self, "any", "settimeout")
   t = t and tonumber(t) or -1
-  if mode == "t" or mode == "r" then self._total = t else self._block = t end
+  if mode == "t" or mode == "r" then self[TOTAL] = t else self[BLOCK] = t end
   local b = self[1]
-  if b then b:settimeouts(self._block, self._total) end
+  if b then b:settimeouts(self[BLOCK], self[TOTAL]) end
   return 1
 end
 
 -- The block and total timeouts (-1: none).
 function methods:gettimeout()
-  return self._block, self._total
+  return self[BLOCK], self[TOTAL]
 end
 
 -- The descriptor, -1 when there is none (not yet created, or closed).
 function methods:getfd()
-  local s = self._sock
+  local s = self[SOCK]
   return s and s:fileno() or -1
 end
 
 -- Replaces the descriptor (LuaSec takes it and sets -1): the object
 -- stops owning its old one.
 function methods:setfd(fd)
-  local s = self._sock
+  local s = self[SOCK]
   if s then s:detach() end
-  self._sock = nil
-  if fd and fd >= 0 then self._sock = core.fromfd(math.tointeger(fd)) end
-  self._coret = false
+  self[SOCK] = nil
+  if fd and fd >= 0 then self[SOCK] = core.fromfd(math.tointeger(fd)) end
+  self[CORET] = false
   return 1
 end
 
@@ -489,33 +517,33 @@ end
 -- Bytes in and out counted by the buffer (C receive and send) and by Lua.
 local function counts(self)
   local b = self[1]
-  if not b then return self._rx, self._tx end
+  if not b then return self[RX], self[TX] end
   local i, o = b:counts()
-  return self._rx + i, self._tx + o
+  return self[RX] + i, self[TX] + o
 end
 
 -- Bytes received, bytes sent, age in seconds.
 function methods:getstats()
   local rx, tx = counts(self)
-  return rx, tx, monotime() - self._birth
+  return rx, tx, monotime() - self[BIRTH]
 end
 
 -- Sets the counters `getstats` reports.
 function methods:setstats(rx, tx, age)
   local b = self[1]
-  self._rx, self._tx = counts(self)
+  self[RX], self[TX] = counts(self)
   if b then b:setcounts(0, 0) end
-  self._rx = math.tointeger(rx) or rx or self._rx
-  self._tx = math.tointeger(tx) or tx or self._tx
-  if age then self._birth = monotime() - age end
+  self[RX] = math.tointeger(rx) or rx or self[RX]
+  self[TX] = math.tointeger(tx) or tx or self[TX]
+  if age then self[BIRTH] = monotime() - age end
   return 1
 end
 
 -- Closes; harmless twice.
 function methods:close()
-  local s = self._sock
+  local s = self[SOCK]
   if s then s:close() end
-  self._sock = nil
+  self[SOCK] = nil
   local b = self[1]
   if b and b:len() > 0 then b:take(b:len()) end
   return 1
@@ -525,12 +553,12 @@ end
 function methods:shutdown(how)
   check(self, "client", "shutdown")
   local map = { both = "rdwr", send = "wr", receive = "rd" }
-  if self._sock then self._sock:shutdown(map[how or "both"] or "rdwr") end
+  if self[SOCK] then self[SOCK]:shutdown(map[how or "both"] or "rdwr") end
   return 1
 end
 
 local function names(self, which)
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return nil, "closed" end
   local a, msg, code = s[which](s)
   if not a then return nil, errtext(msg, code) end
@@ -555,8 +583,8 @@ end
 
 -- The family as LuaSocket names it (`"inet4"`, `"inet6"`).
 function methods:getfamily()
-  local s = self._sock
-  local f = s and s:family() or self._family or "inet"
+  local s = self[SOCK]
+  local f = s and s:family() or self[FAMILY] or "inet"
   return f == "inet" and "inet4" or f
 end
 
@@ -564,14 +592,14 @@ local opts = require "lsock.compat_opts"
 
 -- Sets a LuaSocket-named option (`"tcp-nodelay"`, `"linger"`...): `1`.
 function methods:setoption(name, value)
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return nil, "setsockopt failed" end
   return opts.set(s, name, value)
 end
 
 -- Reads a LuaSocket-named option.
 function methods:getoption(name)
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return nil, "getsockopt failed" end
   return opts.get(s, name)
 end
@@ -579,27 +607,27 @@ end
 ---------------------------------------------------------------- udp
 
 function methods:_dgram(start, size)
-  local s = self._sock
+  local s = self[SOCK]
   arm(self, s, retry(self, start))
   local data, msg, code = s:recv(math.tointeger(size) or M._DATAGRAMSIZE)
   if not data then
     return nil, code == EAGAIN and "timeout" or errtext(msg, code)
   end
-  self._rx = self._rx + #data
+  self[RX] = self[RX] + #data
   return data
 end
 
 -- Receives a datagram and its sender: data, ip, port.
 function methods:receivefrom(size)
   check(self, "udp", "receivefrom")
-  local s = self._sock
+  local s = self[SOCK]
   if not s then return nil, "closed" end
   arm(self, s, retry(self, monotime()))
   local data, from, code = s:recvfrom(math.tointeger(size) or M._DATAGRAMSIZE)
   if not data then
     return nil, code == EAGAIN and "timeout" or errtext(from, code)
   end
-  self._rx = self._rx + #data
+  self[RX] = self[RX] + #data
   return data, addrparts(from)
 end
 
@@ -607,8 +635,8 @@ end
 local function sendone(s, addr, self, data)
   local n, msg, code = s:sendto(data, addr)
   if not n then return nil, errtext(msg, code) end
-  self._fixed = true
-  self._tx = self._tx + n
+  self[FIXED] = true
+  self[TX] = self[TX] + n
   return n
 end
 
@@ -630,7 +658,7 @@ function methods:setpeername(host, port)
   if host == "*" then
     -- Dissolving the association: connect to AF_UNSPEC, as LuaSocket does
     -- (the kernel keeps an explicitly bound address, drops an automatic one).
-    local s = self._sock
+    local s = self[SOCK]
     if s then
       local ok, msg, code = s:connect(UNSPEC)
       if not ok and code ~= E.EAFNOSUPPORT then return nil, errtext(msg, code) end
@@ -641,7 +669,7 @@ function methods:setpeername(host, port)
   local ok, err = eachaddr(self, host, port, false, function(s, addr)
     local r, msg, code = s:connect(addr)
     if not r then return nil, errtext(msg, code) end
-    self._fixed = true
+    self[FIXED] = true
     return 1
   end)
   if ok then setmetatable(self, CONN) end
@@ -788,6 +816,14 @@ local function setdebug(v)
   methods.receive, methods.send = r, s
   for _, mt in pairs(classes) do mt.__index.receive, mt.__index.send = r, s end
 end
+
+-- connect (numeric hosts), settimeout and close: C closures
+-- (csrc/compatobj.c) that do a connection's common case, and hand every
+-- other one to the Lua methods above.
+local ccompat = core._compat
+methods.connect = ccompat.connect(methods.connect, MASTER, CLIENT, wording)
+methods.settimeout = ccompat.settimeout(methods.settimeout, groups.any)
+methods.close = ccompat.close(methods.close)
 
 -- Every class's index table holds the methods itself: one lookup per call.
 for _, mt in pairs(classes) do

@@ -21,20 +21,33 @@ local CACHE_MIN = 64     -- entries below which poll(2) each call is as cheap
 local CACHE_AFTER = 2    -- unchanged calls before a poller is built
 
 --- The select function for compat table `compat`, waiting with `sel`.
--- @tparam table _ the compat module (unused)
+-- @tparam table compat the compat module (its `_classes` and `_SOCK`)
 -- @tparam function sel lsock.select
 -- @treturn function select(recvt, sendt, timeout) with LuaSocket's results
 -- @usage compat.select = require("lsock.compat_select").new(compat, lsock.select)
-function M.new(_, sel)
+function M.new(compat, sel)
+  -- Whether o is a compat object (its metatable one of compat's classes),
+  -- and the index of an object's lsock socket.
+  local mts
+  local function iscompat(o)
+    if not mts then
+      mts = {}
+      for _, mt in pairs(compat._classes) do mts[mt] = true end
+    end
+    return mts[getmetatable(o)] ~= nil
+  end
+  local SOCK = compat._SOCK
+
   -- Adds to `list` what lsock.select takes for each entry of `t`.
   local function gather(t, list, back, ready)
     if type(t) ~= "table" then return end
     for _, o in ipairs(t) do
       local key
       if type(o) == "table" then
-        local s = rawget(o, "_sock")
+        local own = iscompat(o)
+        local s = own and rawget(o, SOCK)
         if s then key = s
-        elseif rawget(o, "_kind") == nil and o.getfd then
+        elseif not own and o.getfd then
           local fd = o:getfd()
           if fd and fd >= 0 then key = math.tointeger(fd) end
         end
@@ -56,9 +69,9 @@ function M.new(_, sel)
     if type(t) ~= "table" then return snap end
     for i = 1, #t do
       local o = t[i]
-      if type(o) ~= "table" or rawget(o, "_kind") == nil then return nil end
+      if type(o) ~= "table" or not iscompat(o) then return nil end
       snap[2 * i - 1] = o
-      snap[2 * i] = rawget(o, "_sock") or false
+      snap[2 * i] = rawget(o, SOCK) or false
     end
     return snap
   end

@@ -48,7 +48,7 @@ name: string a LuaSocket option name", returns = "the value as LuaSocket gives i
 name: string a LuaSocket option name\
 value: LuaSocket's value for it", returns = "int 1; or nil, err", see = "", usage = "opts.set(sock, \"tcp-nodelay\", true)" },
   ["lsock.compat_select"] = { "module lsock.compat_select", "lsock.compat_select: LuaSocket's `socket.select` over lsock.select (poll underneath, so no 1024-descriptor ceiling).", kind = "module", params = "", returns = "", see = "", usage = "local r, w, err = require(\"lsock.compat\").select({c}, nil, 1)" },
-  ["lsock.compat_select.new"] = { "lsock.compat_select.new(_, sel)", "The select function for compat table `compat`, waiting with `sel`.", kind = "function", params = "_: table the compat module (unused)\
+  ["lsock.compat_select.new"] = { "lsock.compat_select.new(compat, sel)", "The select function for compat table `compat`, waiting with `sel`.", kind = "function", params = "compat: table the compat module (its `_classes` and `_SOCK`)\
 sel: function lsock.select", returns = "function select(recvt, sendt, timeout) with LuaSocket's results", see = "", usage = "compat.select = require(\"lsock.compat_select\").new(compat, lsock.select)" },
   ["lsock.errno"] = { "table lsock.errno", "The errno codes of the system, both ways: `lsock.errno.ECONNREFUSED` is the number the failures return third, `lsock.errno[111]` its name (the first name wins: EAGAIN rather than EWOULDBLOCK).", kind = "table", params = "", returns = "", see = "", usage = "local s, msg, err = lsock.tcp.connect(\"127.0.0.1\", 1)\
 if err == lsock.errno.ECONNREFUSED then print(\"nobody there\") end\
