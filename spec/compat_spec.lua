@@ -179,6 +179,32 @@ scenarios["connect by address, by name and refused; settimeout; close"] = functi
   return out
 end
 
+-- copas' connect: settimeout(0), connect says "timeout", wait until the
+-- socket is writable, connect again; by address and by name.
+scenarios["a non-blocking connect, waited for and made again (copas)"] = function(s)
+  local out = {}
+  local srv = assert(s.tcp())
+  assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
+  srv:settimeout(2)
+  local _, port = srv:getsockname()
+  port = math.tointeger(tonumber(port))
+  for _, host in ipairs { "127.0.0.1", "localhost" } do
+    local c = s.tcp()
+    c:settimeout(0)
+    local ok, err = c:connect(host, port)
+    out[#out + 1] = { ok == 1 or err == "timeout", c.class }
+    local _, w = s.select(nil, { c }, 2)
+    out[#out + 1] = { #w, w[1] == c }
+    out[#out + 1] = { c:connect(host, port) }
+    local a = srv:accept()
+    out[#out + 1] = { c:send("x"), a and a:receive(1) }
+    c:close()
+    if a then a:close() end
+  end
+  srv:close()
+  return out
+end
+
 scenarios["select: arrays, keys, timeout, dirty and closed entries"] = function(s)
   local srv, c, a = pair(s)
   local out = {}
