@@ -158,12 +158,13 @@ static int compat_connect(lua_State *L) {
 /* settimeout(self, t [, mode]): upvalues the Lua settimeout and the set
 ** of compat classes (metatable -> true). */
 static int compat_settimeout(lua_State *L) {
-  int total = 0;
+  int n = lua_gettop(L), total = 0, known = 0;
   double t = -1;
-  if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)
-      || lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL)
-    return tolua(L);
-  lua_pop(L, 1);
+  if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+    known = lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL;
+    lua_settop(L, n);
+  }
+  if (!known) return tolua(L);
   if (lua_type(L, 2) == LUA_TNUMBER) t = lua_tonumber(L, 2);
   else if (!lua_isnoneornil(L, 2)) return tolua(L);
   if (lua_type(L, 3) == LUA_TSTRING) {
