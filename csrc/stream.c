@@ -28,7 +28,8 @@ typedef struct Buf {
   size_t maxline;
   lua_Integer nin, nout;  /* bytes in through append/fill, out via csend */
   double block, total;    /* lsock.compat's timeouts (-1: none) */
-} Buf;
+  const void *sock;       /* compat: the socket last found the object's, */
+} Buf;                    /* kept alive as the buffer's user value 1 */
 
 
 static const char tag_value = 0;
@@ -317,15 +318,29 @@ static int meth_setcounts(lua_State *L) {
   return 0;
 }
 
-/* The open lsock socket at st[COMPAT_SOCK], or NULL. */
-static Sock *compatsock(lua_State *L, int st) {
+/* The open lsock socket at st[COMPAT_SOCK] (b the buffer at st[1]), or
+** NULL.  A socket found once is remembered in b and held by b's user
+** value, so that no other object can have its address: the next calls
+** compare the pointer instead of checking the metatable. */
+static Sock *compatsock(lua_State *L, int st, Buf *b) {
   Sock *s = NULL;
-  if (lua_rawgeti(L, st, COMPAT_SOCK) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
-    if (lua_rawequal(L, -1, lua_upvalueindex(3))) {
-      s = (Sock *)lua_touserdata(L, -2);
-      if (s->fd < 0) s = NULL;
+  if (lua_rawgeti(L, st, COMPAT_SOCK) == LUA_TUSERDATA) {
+    s = (Sock *)lua_touserdata(L, -1);
+    if (s != b->sock) {
+      int ok = lua_getmetatable(L, -1);
+      if (ok) {
+        ok = lua_rawequal(L, -1, lua_upvalueindex(3));
+        lua_pop(L, 1);
+      }
+      if (ok) {
+        lua_rawgeti(L, st, 1);               /* the buffer */
+        lua_pushvalue(L, -2);
+        lua_setiuservalue(L, -2, 1);
+        lua_pop(L, 1);
+        b->sock = s;
+      } else s = NULL;
     }
-    lua_pop(L, 1);
+    if (s != NULL && s->fd < 0) s = NULL;
   }
   lua_pop(L, 1);
   return s;
@@ -432,7 +447,7 @@ static int compatrecv(lua_State *L) {
   } else if (t != LUA_TNIL && t != LUA_TNONE) goto slow;
   if ((b = streambuf(L, 1)) == NULL) goto slow;
   if (b->maxline == 1) {  /* a UDP object: its buffer only counts */
-    Sock *s = compatsock(L, 1);
+    Sock *s = compatsock(L, 1, b);
     if (s != NULL && s->type == SOCK_DGRAM && t != LUA_TSTRING
         && (t != LUA_TNUMBER || (lua_isinteger(L, 2) && count > 0))) {
       lua_Number want = line ? -1 : (lua_Number)count;
@@ -458,7 +473,7 @@ static int compatrecv(lua_State *L) {
     }
     if (tries == 1) break;
     {
-      Sock *s = compatsock(L, 1);
+      Sock *s = compatsock(L, 1, b);
       int r;
       if (s == NULL || s->type != SOCK_STREAM) break;
       r = compatfill(L, b, s);
@@ -497,7 +512,7 @@ static int compatsend(lua_State *L) {
     if (!isnum) goto slow;
   }
   if ((b = streambuf(L, 1)) == NULL) goto slow;
-  if ((s = compatsock(L, 1)) == NULL) goto slow;
+  if ((s = compatsock(L, 1, b)) == NULL) goto slow;
   if (s->type == SOCK_DGRAM) {  /* a connected UDP object: send(data) */
     ssize_t r;
     if (n > 2 || b->maxline != 1) goto slow;
@@ -608,8 +623,9 @@ static int lsock_compat(lua_State *L) {
 /* Pushes a new, empty buffer (maxline > 0) with compat's timeouts. */
 void lsockI_pushbuf(lua_State *L, lua_Integer maxline, double block,
                     double total) {
-  Buf *b = (Buf *)lua_newuserdatauv(L, sizeof(Buf), 0);
+  Buf *b = (Buf *)lua_newuserdatauv(L, sizeof(Buf), 1);
   b->tag = &tag_value;
+  b->sock = NULL;
   b->data = NULL;
   b->cap = b->start = b->end = b->scan = 0;
   b->mark = NOMARK;

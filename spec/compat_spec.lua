@@ -679,6 +679,26 @@ describe("lsock.compat's C methods", function()
     t:close()
   end)
 
+  it("receive and send follow a socket replaced by setfd", function()
+    -- receive and send remember the socket they found last; setfd
+    -- replaces it, and they must use the new one.
+    local srv1, c, a1 = pair(compat)
+    local srv2, c2, a2 = pair(compat)
+    a1:send("one\n")
+    assert.equal("one", c:receive())
+    assert.equal(5, c:send("back\n"))
+    assert.equal("back", a1:receive())
+    local old, fd = c:getfd(), c2:getfd()
+    c2:setfd(-1)
+    c:setfd(fd)
+    helper.lsock.close(old)
+    a2:send("two\n")
+    assert.equal("two", c:receive())
+    assert.equal(4, c:send("2nd\n"))
+    assert.equal("2nd", a2:receive())
+    for _, o in ipairs { c, a1, a2, srv1, srv2 } do o:close() end
+  end)
+
   it("connect a udp object or a server the Lua way", function()
     local srv = compat.tcp()
     assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
