@@ -194,32 +194,29 @@ static int compat_close(lua_State *L) {
   return 1;
 }
 
+/* The method f over its Lua method (argument 1) and n - 1 tables. */
+static int method(lua_State *L, lua_CFunction f, int n) {
+  int i;
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  for (i = 2; i <= n; i++) luaL_checktype(L, i, LUA_TTABLE);
+  lua_settop(L, n);
+  lua_pushcclosure(L, f, n);
+  return 1;
+}
+
 /* connect(luaconnect, master, client, wording) -> the method */
 static int new_connect(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  luaL_checktype(L, 3, LUA_TTABLE);
-  luaL_checktype(L, 4, LUA_TTABLE);
-  lua_settop(L, 4);
-  lua_pushcclosure(L, compat_connect, 4);
-  return 1;
+  return method(L, compat_connect, 4);
 }
 
 /* settimeout(luasettimeout, classes) -> the method */
 static int new_settimeout(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  lua_pushcclosure(L, compat_settimeout, 2);
-  return 1;
+  return method(L, compat_settimeout, 2);
 }
 
 /* close(luaclose) -> the method */
 static int new_close(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  lua_settop(L, 1);
-  lua_pushcclosure(L, compat_close, 1);
-  return 1;
+  return method(L, compat_close, 1);
 }
 
 static const luaL_Reg funcs[] = {

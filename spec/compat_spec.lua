@@ -20,6 +20,16 @@ end
 
 local function kind(o) return (tostring(o):match("^[^:]*")) end
 
+-- A listening server on 127.0.0.1 that accepts for at most 2 s, and its
+-- port as an integer.
+local function listener(s)
+  local srv = assert(s.tcp())
+  assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
+  srv:settimeout(2)
+  local _, port = srv:getsockname()
+  return srv, math.tointeger(tonumber(port))
+end
+
 local scenarios = {}
 
 scenarios["states, classes and tostring"] = function(s)
@@ -126,11 +136,7 @@ end
 -- settimeout's arguments; close twice.
 scenarios["connect by address, by name and refused; settimeout; close"] = function(s)
   local out = {}
-  local srv = assert(s.tcp())
-  assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
-  srv:settimeout(2)
-  local _, port = srv:getsockname()
-  port = math.tointeger(tonumber(port))
+  local srv, port = listener(s)
   local shut = assert(s.tcp())
   assert(shut:bind("127.0.0.1", 0))
   local _, dead = shut:getsockname()
@@ -183,11 +189,7 @@ end
 -- socket is writable, connect again; by address and by name.
 scenarios["a non-blocking connect, waited for and made again (copas)"] = function(s)
   local out = {}
-  local srv = assert(s.tcp())
-  assert(srv:bind("127.0.0.1", 0)); assert(srv:listen())
-  srv:settimeout(2)
-  local _, port = srv:getsockname()
-  port = math.tointeger(tonumber(port))
+  local srv, port = listener(s)
   for _, host in ipairs { "127.0.0.1", "localhost" } do
     local c = s.tcp()
     c:settimeout(0)

@@ -75,8 +75,10 @@ function M.cleanup()
 end
 
 --- Starts `openssl s_server` on a free loopback port with the given
--- extra arguments; returns the process and its port.
-function M.s_server(args)
+-- extra arguments; returns the process and its port.  `feed`, if given,
+-- is shell commands whose output is s_server's stdin (its commands and
+-- the lines it sends).
+function M.s_server(args, feed)
   -- s_server prints "ACCEPT" once it listens; -accept 0 picks a port,
   -- which it does not print, so a port is reserved by binding first.
   local lsock = helper.lsock
@@ -84,8 +86,9 @@ function M.s_server(args)
     local probe = assert(lsock.tcp.listen("127.0.0.1", 0))
     local port = probe:getsockname().port
     probe:close()
-    local p = helper.spawn(("openssl s_server -accept 127.0.0.1:%d %s"):format(port, args),
-                           nil, { clean = true })
+    local cmd = ("openssl s_server -accept 127.0.0.1:%d %s"):format(port, args)
+    if feed then cmd = "sh -c " .. helper.quote(("(%s) | %s"):format(feed, cmd)) end
+    local p = helper.spawn(cmd, nil, { clean = true })
     for _ = 1, 5 do
       local line = p:line()
       if line == nil then break end

@@ -12,27 +12,6 @@ local function defer(fn) helper.defer(finally, fn) end
 
 teardown(function() support.cleanup() end)
 
--- s_server with its stdin fed by `script` (shell commands printing lines
--- at their times); returns the process and its port.
-local function s_server(certs, script)
-  for _ = 1, 20 do
-    local probe = assert(lsock.tcp.listen("127.0.0.1", 0))
-    local port = probe:getsockname().port
-    probe:close()
-    local cmd = ("sh -c %s"):format(helper.quote(("(%s) | openssl s_server -accept"
-      .. " 127.0.0.1:%d -tls1_2 -cert %s -key %s"):format(script, port, certs.server,
-      certs.server_key)))
-    local p = helper.spawn(cmd, nil, { clean = true, timeout = 30 })
-    for _ = 1, 5 do
-      local line = p:line()
-      if line == nil then break end
-      if line:find("^ACCEPT") then return p, port end
-    end
-    p:cleanup()
-  end
-  error("openssl s_server did not start")
-end
-
 describe("lsock.tls with a server that renegotiates (TLS 1.2)", function()
   local certs
   setup(function() certs = support.certs() end)
@@ -41,8 +20,9 @@ describe("lsock.tls with a server that renegotiates (TLS 1.2)", function()
     it("goes on through a server-initiated renegotiation, " .. mode, function()
       -- After the client's first line the server renegotiates, then sends
       -- "after"; the client reads until it has it.
-      local p, port = s_server(certs, "sleep 1.5; printf 'r\\n'; sleep 1;"
-        .. " printf 'after\\n'; sleep 5")
+      local p, port = support.s_server(("-tls1_2 -cert %s -key %s")
+        :format(certs.server, certs.server_key),
+        "sleep 1.5; printf 'r\\n'; sleep 1; printf 'after\\n'; sleep 5")
       defer(function() p:cleanup() end)
       local c = assert(tls.connect("127.0.0.1", port, { cafile = certs.ca,
         servername = "localhost", timeout = helper.T }))
