@@ -11,7 +11,7 @@ HDRS     := $(wildcard csrc/*.h)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS     := lua5.4 liblua5.4-dev lua-busted lua-check python3 socat openssl lua-sec \
             netcat-openbsd iproute2 lua-socket valgrind clang libclang-rt-14-dev \
-            libssl-dev curl luarocks
+            libssl-dev curl luarocks lua-copas lua-coxpcall
 BUSTED   := busted --lua=$(LUA)
 ASAN_LIB := $(shell $(CC) -print-file-name=libasan.so)
 
