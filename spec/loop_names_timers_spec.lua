@@ -108,7 +108,8 @@ describe("issue 15: loop.getaddrinfo", function()
   -- inherit the parent's resolver sockets (glibc hands a forked child the
   -- stacks of its parent's threads, resolver state included): on a shared
   -- socket each process reads the other's answers and both time out.
-  it("issue 15: a child forked while lookups are in flight finishes them on its own pool", function()
+  it("issue 15: a child forked while lookups are in flight finishes them"
+     .. " on its own pool", function()
     local ok, out = resolver.run([[
       local lsock = require "lsock"
       local loop = require "lsock.loop"
