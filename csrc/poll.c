@@ -716,6 +716,156 @@ static int meth_wait(lua_State *L) {
   return 2;
 }
 
+/* The loop's dispatcher: lsock.loop's round in C ------------------------ */
+
+/* The table the loop passes (its integer slots, see lua/lsock/loop.lua). */
+enum {
+  D_WAIT = 1,     /* the value a task yields when it waits for the loop */
+  D_RECS,         /* obj -> its record {obj, want, rco, wco} */
+  D_AFTER,        /* after(co, ok, tag): a resume that did not end in a wait */
+  D_TRIM,         /* trim(obj, rec): the poller asked for what is needed */
+  D_CURRENT,      /* the task running now (set here around each resume) */
+  D_RCO, D_WCO, D_WANT,  /* the record's keys, as strings */
+  D_RESUME        /* resume(co, v): the loop's own, for anything unusual */
+};
+
+/* The stack of dispatch: 1 poller, 2 the loop's table, then these. */
+enum { X_OBJS = 3, X_DATA, X_WAIT, X_RCO, X_WCO, X_RECS, X_WANT, X_OBJ,
+       X_REC, X_CO };
+
+/* Wake the reader (key X_RCO) or the writer (X_WCO) of the record at
+** X_REC, if there is one: it is taken off the record and resumed with
+** the object, as the loop's round does. */
+static void wake(lua_State *L, int key) {
+  lua_State *co;
+  int st, nres;
+  lua_pushvalue(L, key);
+  if (lua_rawget(L, X_REC) == LUA_TNIL || !lua_toboolean(L, X_CO)) {
+    lua_settop(L, X_REC);
+    return;
+  }
+  lua_pushvalue(L, key);
+  lua_pushnil(L);
+  lua_rawset(L, X_REC);
+  co = lua_tothread(L, X_CO);
+  if (co == NULL || co == L || lua_status(co) != LUA_YIELD) {
+    lua_rawgeti(L, 2, D_RESUME);  /* the Lua path says what is wrong */
+    lua_pushvalue(L, X_CO);
+    lua_pushvalue(L, X_OBJ);
+    lua_call(L, 2, 0);
+    lua_settop(L, X_REC);
+    return;
+  }
+  lua_pushvalue(L, X_CO);
+  lua_rawseti(L, 2, D_CURRENT);
+  lua_pushvalue(L, X_OBJ);
+  lua_xmove(L, co, 1);
+  st = lua_resume(co, L, 1, &nres);
+  lua_pushnil(L);
+  lua_rawseti(L, 2, D_CURRENT);
+  if (st == LUA_YIELD || st == LUA_OK) {
+    if (!lua_checkstack(L, nres + 4)) luaL_error(L, "stack overflow");
+    lua_xmove(co, L, nres);         /* at X_CO + 1 ... */
+    if (st == LUA_YIELD && nres >= 1 && lua_rawequal(L, X_CO + 1, X_WAIT)) {
+      lua_settop(L, X_REC);
+      return;
+    }
+    lua_settop(L, X_CO + 1);        /* the first result (or nil) */
+    lua_rawgeti(L, 2, D_AFTER);
+    lua_pushvalue(L, X_CO);
+    lua_pushboolean(L, 1);
+  } else {
+    lua_xmove(co, L, 1);            /* the error, at X_CO + 1 */
+    lua_rawgeti(L, 2, D_AFTER);
+    lua_pushvalue(L, X_CO);
+    lua_pushboolean(L, 0);
+  }
+  lua_pushvalue(L, X_CO + 1);
+  lua_call(L, 3, 0);
+  lua_settop(L, X_REC);
+}
+
+/* Is the record field at key (X_RCO, X_WCO) set? */
+static int has(lua_State *L, int key) {
+  int set;
+  lua_pushvalue(L, key);
+  lua_rawget(L, X_REC);
+  set = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return set;
+}
+
+/* lsock.core._dispatch(p, timeout, t): one wait of the loop's poller and
+** the tasks it wakes, without a Lua iteration per event: for each event
+** (filtered as p:wait's iterator does) whose datum is a record of the
+** loop, its reader and its writer are resumed, and the poller is asked
+** to stop watching what nobody waits for any more.  Returns the number
+** of events, or nil, msg, errno. */
+static int lsock_dispatch(lua_State *L) {
+  Poller *p = checkpoller(L);
+  double t = checkseconds(L, 2);
+  LsockDeadline dl;
+  int err, ndirty = 0, n = 0;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  lua_replace(L, 2);                /* the table at 2: finddirty uses 3 */
+  if (p->nobjs > 0) ndirty = finddirty(L, p);
+  dl = lsockI_deadline(ndirty ? 0 : t);
+  err = kwait(L, p, &dl);
+  if (err) return lsockI_fail(L, err);
+  if (ndirty) adddirty(L, p, ndirty);
+  lua_settop(L, 2);
+  luaL_checkstack(L, 24, NULL);
+  lua_getiuservalue(L, 1, UV_OBJS);
+  lua_getiuservalue(L, 1, UV_DATA);
+  lua_rawgeti(L, 2, D_WAIT);
+  lua_rawgeti(L, 2, D_RCO);
+  lua_rawgeti(L, 2, D_WCO);
+  lua_rawgeti(L, 2, D_RECS);
+  lua_rawgeti(L, 2, D_WANT);
+  while (p->epfd != -1 && p->cursor < p->nready) {
+    Ready r = p->ready[p->cursor++];
+    const Slot *sl;
+    int ev, need;
+    if (r.fd >= p->nslots) continue;
+    sl = &p->slots[r.fd];
+    ev = r.ev & (sl->want | EV_H);
+    if (sl->gen != r.gen || ev == 0) continue;
+    /* (The registry's tables stay until close, which ends the loop.) */
+    lua_rawgeti(L, X_OBJS, r.fd);   /* X_OBJ */
+    if (isstale(L, X_OBJ, r.fd, sl->kind)) {
+      dropstale(L, p, r.fd);
+      lua_settop(L, X_WANT);
+      continue;
+    }
+    n++;
+    if (lua_rawgeti(L, X_DATA, r.fd) != LUA_TTABLE) {  /* X_REC */
+      lua_settop(L, X_WANT);
+      continue;
+    }
+    if (ev & (EV_R | EV_H)) wake(L, X_RCO);
+    if (ev & (EV_W | EV_H)) wake(L, X_WCO);
+    /* Nobody waits for what was reported: stop asking, or epoll (level
+    ** triggered) would report it again at once. */
+    lua_pushvalue(L, X_OBJ);
+    lua_rawget(L, X_RECS);
+    if (lua_rawequal(L, -1, X_REC)) {
+      need = (has(L, X_RCO) ? EV_R : 0) | (has(L, X_WCO) ? EV_W : 0);
+      lua_pushvalue(L, X_WANT);
+      lua_rawget(L, X_REC);
+      if (lua_tointeger(L, -1) != need) {
+        lua_rawgeti(L, 2, D_TRIM);
+        lua_pushvalue(L, X_OBJ);
+        lua_pushvalue(L, X_REC);
+        lua_call(L, 2, 0);
+      }
+    }
+    lua_settop(L, X_WANT);
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 /*** The system call behind the poller.
 @function poller:backend
 @treturn string "epoll" or "poll"
@@ -847,6 +997,7 @@ static const luaL_Reg funcs[] = {
   {"poller", lsock_poller},
   {"sleep", lsock_sleep},
   {"monotime", lsock_monotime},
+  {"_dispatch", lsock_dispatch},
   {NULL, NULL}
 };
 

@@ -33,8 +33,6 @@ local s_recvmsg = smeth.recvmsg
 
 local R, W = wait.R, wait.W
 local NAMES = { "r", "w", "rw" }
-local EVR = { r = true, rw = true, h = true, rh = true, wh = true, rwh = true }
-local EVW = { w = true, rw = true, h = true, rh = true, wh = true, rwh = true }
 
 -- A unique value that tasks yield when they wait for the loop; any other
 -- yield from a task just lets the others run.
@@ -51,7 +49,12 @@ local ntimers = 0     -- timers of after/every not yet fired or cancelled
 local tasks = setmetatable({}, { __mode = "k" })
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
-local current          -- the task the loop is running now
+-- The table lsock.core._dispatch (the round's C side) works with: the
+-- task the loop is running now is its slot CUR (dispatch sets it around
+-- the resumes it makes, resumetask around the others); the other slots
+-- are filled once the functions they name exist.
+local D = { false, false, false, false, false, false, false, false, false }
+local CUR = 5
 
 -- Per waited-on object: {obj=, want=, rco=, wco=}; want is what the
 -- poller has, rco/wco the tasks waiting to read/write.  Strong keys (a
@@ -148,9 +151,9 @@ local function aftertask(co, ok, tag)
 end
 
 local function resumetask(co, v)
-  current = co
+  D[CUR] = co
   local ok, tag = resume(co, v)
-  current = nil
+  D[CUR] = nil
   if tag ~= WAIT then aftertask(co, ok, tag) end
 end
 
@@ -223,7 +226,7 @@ end
 -- inside a task: those block instead of yielding to the loop).
 local function intask()
   local co = running()
-  return co == current and co or nil
+  return co == D[CUR] and co or nil
 end
 
 -- Register task co as the reader (dir R) or writer (W) of obj: its
@@ -822,33 +825,18 @@ local function timers()
 end
 
 -- One wait of the poller and the tasks it wakes; returns the events seen.
+-- The work per event is C's (lsock.core._dispatch): for each event, the
+-- record's reader (on "r" or "h") and writer (on "w" or "h") are taken
+-- off it and resumed with the object, and trim asks the poller for what
+-- the waiters still need; a resume that did not end in a wait goes to
+-- aftertask.
+D[1], D[2], D[3], D[4] = WAIT, recs, aftertask, trim
+D[6], D[7], D[8], D[9] = "rco", "wco", "want", resumetask
+local dispatch = core._dispatch
+
 local function round(timeout)
-  local p = getpoller()
-  local iter, state = p:wait(timeout)
-  if not iter then error("lsock.loop: poller failed: " .. tostring(state)) end
-  local n = 0
-  for obj, ev, rec in iter, state do
-    n = n + 1
-    local co = rec.rco
-    if co and EVR[ev] then
-      rec.rco = nil
-      current = co                      -- resumetask, inlined: the hot path
-      local ok, tag = resume(co, obj)
-      current = nil
-      if tag ~= WAIT then aftertask(co, ok, tag) end
-    end
-    co = rec.wco
-    if co and EVW[ev] then
-      rec.wco = nil
-      resumetask(co, obj)
-    end
-    -- Nobody waits for what was reported: stop asking, or epoll (level
-    -- triggered) would report it again at once.
-    if recs[obj] == rec
-       and ((rec.rco and R or 0) | (rec.wco and W or 0)) ~= rec.want then
-      trim(obj, rec)
-    end
-  end
+  local n, msg = dispatch(getpoller(), timeout, D)
+  if not n then error("lsock.loop: poller failed: " .. tostring(msg)) end
   return n
 end
 
@@ -1040,8 +1028,12 @@ local Methods = setmetatable({}, {
 Wrapped.__index = setmetatable({}, { __index = Methods })
 local WM = Wrapped.__index
 
+-- Every field a method reads is always there (timeout false for none,
+-- drained false): a missing one would be looked up through Methods'
+-- __index function at every call.
 local function wrapraw(sock, timeout)
-  return setmetatable({ sock = sock, timeout = timeout }, Wrapped)
+  return setmetatable({ sock = sock, timeout = timeout or false,
+                        drained = false }, Wrapped)
 end
 
 --- A socket whose blocking calls (`accept`, `connect`, `recv`, `send`,
@@ -1066,7 +1058,7 @@ end
 function WM:unwrap()
   local s = self.sock
   forget(s, true)
-  s:settimeout(self.timeout)
+  s:settimeout(self.timeout or nil)
   return s
 end
 
@@ -1078,13 +1070,13 @@ function WM:settimeout(t)
     if t < 0 or t == math.huge then t = nil end
   end
   s_fileno(self.sock)  -- raises on a closed socket
-  self.timeout = t
+  self.timeout = t or false
   return true
 end
 
 function WM:gettimeout()
   s_fileno(self.sock)
-  return self.timeout
+  return self.timeout or nil
 end
 
 function WM:setblocking(on)
@@ -1095,7 +1087,7 @@ end
 -- plain dup of a socket has the socket's.
 function WM:dup()
   local d, msg, err = self.sock:dup()
-  if d then d:settimeout(self.timeout) end
+  if d then d:settimeout(self.timeout or nil) end
   return d, msg, err
 end
 
