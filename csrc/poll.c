@@ -721,32 +721,32 @@ static int meth_wait(lua_State *L) {
 /* The table the loop passes (its integer slots, see lua/lsock/loop.lua). */
 enum {
   D_WAIT = 1,     /* the value a task yields when it waits for the loop */
-  D_RECS,         /* obj -> its record {obj, want, rco, wco} */
+  D_RECS,         /* obj -> its record {reader, writer, obj=, want=} */
   D_AFTER,        /* after(co, ok, tag): a resume that did not end in a wait */
   D_TRIM,         /* trim(obj, rec): the poller asked for what is needed */
   D_CURRENT,      /* the task running now (set here around each resume) */
-  D_RCO, D_WCO, D_WANT,  /* the record's keys, as strings */
+  D_WANT = 8,     /* the record's key "want" */
   D_RESUME        /* resume(co, v): the loop's own, for anything unusual */
 };
 
 /* The stack of dispatch: 1 poller, 2 the loop's table, then these. */
-enum { X_OBJS = 3, X_DATA, X_WAIT, X_RCO, X_WCO, X_RECS, X_WANT, X_OBJ,
-       X_REC, X_CO };
+enum { X_OBJS = 3, X_DATA, X_WAIT, X_RECS, X_WANT, X_OBJ, X_REC, X_CO };
 
-/* Wake the reader (key X_RCO) or the writer (X_WCO) of the record at
+/* The record's slots of the reader and the writer. */
+enum { REC_R = 1, REC_W = 2 };
+
+/* Wake the reader (slot REC_R) or the writer (REC_W) of the record at
 ** X_REC, if there is one: it is taken off the record and resumed with
-** the object, as the loop's round does. */
-static void wake(lua_State *L, int key) {
+** the object, as the loop's round did. */
+static void wake(lua_State *L, int slot) {
   lua_State *co;
   int st, nres;
-  lua_pushvalue(L, key);
-  if (lua_rawget(L, X_REC) == LUA_TNIL || !lua_toboolean(L, X_CO)) {
+  if (lua_rawgeti(L, X_REC, slot) == LUA_TNIL || !lua_toboolean(L, X_CO)) {
     lua_settop(L, X_REC);
     return;
   }
-  lua_pushvalue(L, key);
   lua_pushnil(L);
-  lua_rawset(L, X_REC);
+  lua_rawseti(L, X_REC, slot);
   co = lua_tothread(L, X_CO);
   if (co == NULL || co == L || lua_status(co) != LUA_YIELD) {
     lua_rawgeti(L, 2, D_RESUME);  /* the Lua path says what is wrong */
@@ -785,11 +785,10 @@ static void wake(lua_State *L, int key) {
   lua_settop(L, X_REC);
 }
 
-/* Is the record field at key (X_RCO, X_WCO) set? */
-static int has(lua_State *L, int key) {
+/* Is the record's slot (REC_R, REC_W) taken? */
+static int has(lua_State *L, int slot) {
   int set;
-  lua_pushvalue(L, key);
-  lua_rawget(L, X_REC);
+  lua_rawgeti(L, X_REC, slot);
   set = lua_toboolean(L, -1);
   lua_pop(L, 1);
   return set;
@@ -819,8 +818,6 @@ static int lsock_dispatch(lua_State *L) {
   lua_getiuservalue(L, 1, UV_OBJS);
   lua_getiuservalue(L, 1, UV_DATA);
   lua_rawgeti(L, 2, D_WAIT);
-  lua_rawgeti(L, 2, D_RCO);
-  lua_rawgeti(L, 2, D_WCO);
   lua_rawgeti(L, 2, D_RECS);
   lua_rawgeti(L, 2, D_WANT);
   while (p->epfd != -1 && p->cursor < p->nready) {
@@ -843,14 +840,14 @@ static int lsock_dispatch(lua_State *L) {
       lua_settop(L, X_WANT);
       continue;
     }
-    if (ev & (EV_R | EV_H)) wake(L, X_RCO);
-    if (ev & (EV_W | EV_H)) wake(L, X_WCO);
+    if (ev & (EV_R | EV_H)) wake(L, REC_R);
+    if (ev & (EV_W | EV_H)) wake(L, REC_W);
     /* Nobody waits for what was reported: stop asking, or epoll (level
     ** triggered) would report it again at once. */
     lua_pushvalue(L, X_OBJ);
     lua_rawget(L, X_RECS);
     if (lua_rawequal(L, -1, X_REC)) {
-      need = (has(L, X_RCO) ? EV_R : 0) | (has(L, X_WCO) ? EV_W : 0);
+      need = (has(L, REC_R) ? EV_R : 0) | (has(L, REC_W) ? EV_W : 0);
       lua_pushvalue(L, X_WANT);
       lua_rawget(L, X_REC);
       if (lua_tointeger(L, -1) != need) {
