@@ -11,8 +11,8 @@
 #   lsock, luv, cqueues, or a Lua server file; CONNS 100; SHORT and LONG
 #   seconds, 2 and 6).  The Lua servers run in LUA (default /tmp/dbg/mlua,
 #   a Lua 5.4 with symbols; lua5.4 works too).  Leaves the long run's
-#   profile in build/bench/callgrind.server.out:
-#   callgrind_annotate --inclusive=yes build/bench/callgrind.server.out
+#   profile in build/bench/callgrind.IMPL.CONNS.out (IMPL's file name for
+#   a file): callgrind_annotate --inclusive=yes build/bench/callgrind...
 set -eu
 impl=$1 conns=${2:-100} short=${3:-2} long=${4:-6}
 lua=${LUA:-/tmp/dbg/mlua}
@@ -22,7 +22,8 @@ case $impl in
   lsock|luv|cqueues) set -- "$lua" bench/echo_$impl.lua ;;
   *) set -- "$lua" "$impl" ;;
 esac
-out=build/bench/callgrind.server.out
+name=$(basename "$impl" .lua)
+out=build/bench/callgrind.$name.$conns.out log=build/bench/callgrind.$name.$conns.log
 ulimit -n $((conns + 256)) 2>/dev/null || true
 fifo=$(mktemp -u) && mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
@@ -30,7 +31,7 @@ trap 'rm -f "$fifo"' EXIT
 # one SECONDS: prints "instructions round_trips"
 one() {
   valgrind --tool=callgrind --callgrind-out-file=$out "$@" \
-    > "$fifo" 2> build/bench/callgrind.server.log &
+    > "$fifo" 2> $log &
   vg=$!
   exec 3< "$fifo"
   read -r addr <&3
@@ -39,7 +40,7 @@ one() {
   kill -TERM $vg
   wait $vg 2>/dev/null || true
   exec 3<&-
-  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' build/bench/callgrind.server.log)
+  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' $log)
   rt=$(echo "$r" | sed -n 's/.*round_trips=\([0-9]*\).*/\1/p')
   echo "$ir $rt"
 }
