@@ -13,6 +13,8 @@
 #   a Lua 5.4 with symbols; lua5.4 works too).  Leaves the long run's
 #   profile in build/bench/callgrind.IMPL.CONNS.out (IMPL's file name for
 #   a file): callgrind_annotate --inclusive=yes build/bench/callgrind...
+#   CACHESIM=1 simulates the caches too, and prints the misses per round
+#   trip of the first-level data cache (D1) and the last level (LL).
 set -eu
 impl=$1 conns=${2:-100} short=${3:-2} long=${4:-6}
 lua=${LUA:-/tmp/dbg/mlua}
@@ -28,24 +30,32 @@ ulimit -n $((conns + 256)) 2>/dev/null || true
 fifo=$(mktemp -u) && mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 
-# one SECONDS: prints "instructions round_trips"
+# one SECONDS: prints "round_trips instructions [Dr Dw I1mr D1mr D1mw ILmr
+# DLmr DLmw]" (the events callgrind collected)
 one() {
-  valgrind --tool=callgrind --callgrind-out-file=$out "$@" \
+  valgrind --tool=callgrind ${CACHESIM:+--cache-sim=yes} \
+    --callgrind-out-file=$out "$@" \
     > "$fifo" 2> $log &
   vg=$!
   exec 3< "$fifo"
   read -r addr <&3
+  sleep 1   # luv prints its address before it listens
   r=$(timeout $((secs + 300)) build/bench/loadgen 127.0.0.1 "${addr##*:}" \
       "$conns" "$secs" 64 0) || { echo "loadgen failed: $r" >&2; exit 1; }
   kill -TERM $vg
   wait $vg 2>/dev/null || true
   exec 3<&-
-  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' $log)
   rt=$(echo "$r" | sed -n 's/.*round_trips=\([0-9]*\).*/\1/p')
-  echo "$ir $rt"
+  echo "$rt $(sed -n 's/.*Collected : //p' $log)"
 }
 
-secs=$short; set -- $(one "$@") "$@"; ir1=$1 rt1=$2; shift 2
-secs=$long; set -- $(one "$@"); ir2=$1 rt2=$2
-echo "$impl at $conns connections: $rt1 and $rt2 round trips," \
-  "$(( (ir2 - ir1) / (rt2 - rt1) )) instructions per round trip"
+secs=$short; a=$(one "$@")
+secs=$long; b=$(one "$@")
+echo "$a" "$b" | awk -v impl="$impl" -v conns="$conns" -v cache="${CACHESIM:-}" '{
+  n = NF / 2; rt = $(n + 1) - $1
+  printf "%s at %d connections: %d and %d round trips, %d instructions per round trip",
+    impl, conns, $1, $(n + 1), ($(n + 2) - $2) / rt
+  if (cache != "")   # D1 misses: D1mr + D1mw; LL: DLmr + DLmw
+    printf ", %.1f D1 and %.1f LL data misses", ($(n + 6) + $(n + 7) - $6 - $7) / rt,
+      ($(n + 9) + $(n + 10) - $9 - $10) / rt
+  printf "\n" }'

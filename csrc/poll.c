@@ -843,14 +843,15 @@ static int lsock_dispatch(lua_State *L) {
     if (ev & (EV_R | EV_H)) wake(L, REC_R);
     if (ev & (EV_W | EV_H)) wake(L, REC_W);
     /* Nobody waits for what was reported: stop asking, or epoll (level
-    ** triggered) would report it again at once. */
-    lua_pushvalue(L, X_OBJ);
-    lua_rawget(L, X_RECS);
-    if (lua_rawequal(L, -1, X_REC)) {
-      need = (has(L, REC_R) ? EV_R : 0) | (has(L, REC_W) ? EV_W : 0);
-      lua_pushvalue(L, X_WANT);
-      lua_rawget(L, X_REC);
-      if (lua_tointeger(L, -1) != need) {
+    ** triggered) would report it again at once.  (A busy connection's
+    ** task waits again before it yields: need is what the poller has.) */
+    need = (has(L, REC_R) ? EV_R : 0) | (has(L, REC_W) ? EV_W : 0);
+    lua_pushvalue(L, X_WANT);
+    lua_rawget(L, X_REC);
+    if (lua_tointeger(L, -1) != need) {
+      lua_pushvalue(L, X_OBJ);
+      lua_rawget(L, X_RECS);
+      if (lua_rawequal(L, -1, X_REC)) {  /* the object's record still */
         lua_rawgeti(L, 2, D_TRIM);
         lua_pushvalue(L, X_OBJ);
         lua_pushvalue(L, X_REC);
