@@ -5,7 +5,9 @@
 # build/bench/loadgen for a short and a long time (no warm-up, so every
 # round trip counts); the difference of the two runs' instructions over
 # the difference of their round trips leaves out start-up and the
-# connecting, and is what one more round trip costs the server.
+# connecting, and is what one more round trip costs the server.  What
+# the short run spent besides its round trips is start-up and connecting:
+# printed per connection too (the connecting is in bench-servers' CPU).
 # Usage: sh bench/profile_servers.sh IMPL [CONNS [SHORT LONG]]
 #   (from the repository root after make bench-servers' builds; IMPL c,
 #   lsock, luv, cqueues, or a Lua server file; CONNS 100; SHORT and LONG
@@ -53,8 +55,11 @@ secs=$short; a=$(one "$@")
 secs=$long; b=$(one "$@")
 echo "$a" "$b" | awk -v impl="$impl" -v conns="$conns" -v cache="${CACHESIM:-}" '{
   n = NF / 2; rt = $(n + 1) - $1
+  per = ($(n + 2) - $2) / rt
   printf "%s at %d connections: %d and %d round trips, %d instructions per round trip",
-    impl, conns, $1, $(n + 1), ($(n + 2) - $2) / rt
+    impl, conns, $1, $(n + 1), per
+  # what the short run spent on anything but round trips, per connection
+  printf " (%d per connection: start-up and connecting)", ($2 - $1 * per) / conns
   if (cache != "")   # D1 misses: D1mr + D1mw; LL: DLmr + DLmw
     printf ", %.1f D1 and %.1f LL data misses", ($(n + 6) + $(n + 7) - $6 - $7) / rt,
       ($(n + 9) + $(n + 10) - $9 - $10) / rt
