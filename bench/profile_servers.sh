@@ -43,7 +43,8 @@ one() {
   read -r addr <&3
   sleep 1   # luv prints its address before it listens
   r=$(timeout $((secs + 300)) build/bench/loadgen 127.0.0.1 "${addr##*:}" \
-      "$conns" "$secs" 64 0) || { echo "loadgen failed: $r" >&2; exit 1; }
+      "$conns" "$secs" 64 0) ||
+    { echo "loadgen failed: $r" >&2; kill -TERM $vg; wait $vg; exit 1; }
   kill -TERM $vg
   wait $vg 2>/dev/null || true
   exec 3<&-
