@@ -735,6 +735,12 @@ enum { X_OBJS = 3, X_DATA, X_WAIT, X_RECS, X_WANT, X_OBJ, X_REC, X_CO };
 /* The record's slots of the reader and the writer. */
 enum { REC_R = 1, REC_W = 2 };
 
+/* No task runs (D_CURRENT nil). */
+static void nocurrent(lua_State *L) {
+  lua_pushnil(L);
+  lua_rawseti(L, 2, D_CURRENT);
+}
+
 /* Wake the reader (slot REC_R) or the writer (REC_W) of the record at
 ** X_REC, if there is one: it is taken off the record and resumed with
 ** the object, as the loop's round did. */
@@ -749,6 +755,7 @@ static void wake(lua_State *L, int slot) {
   lua_rawseti(L, X_REC, slot);
   co = lua_tothread(L, X_CO);
   if (co == NULL || co == L || lua_status(co) != LUA_YIELD) {
+    nocurrent(L);
     lua_rawgeti(L, 2, D_RESUME);  /* the Lua path says what is wrong */
     lua_pushvalue(L, X_CO);
     lua_pushvalue(L, X_OBJ);
@@ -761,8 +768,18 @@ static void wake(lua_State *L, int slot) {
   lua_pushvalue(L, X_OBJ);
   lua_xmove(L, co, 1);
   st = lua_resume(co, L, 1, &nres);
-  lua_pushnil(L);
-  lua_rawseti(L, 2, D_CURRENT);
+  /* The task waits again (yielded the loop's WAIT table): the case of a
+  ** busy connection, told by the pointer, without moving the value.
+  ** D_CURRENT stays until the next resume or the end of dispatch (only
+  ** the loop's C runs in between); any Lua called from here clears it
+  ** first. */
+  if (st == LUA_YIELD && nres == 1 && lua_type(co, -1) == LUA_TTABLE
+      && lua_topointer(co, -1) == lua_topointer(L, X_WAIT)) {
+    lua_pop(co, 1);
+    lua_settop(L, X_REC);
+    return;
+  }
+  nocurrent(L);
   if (st == LUA_YIELD || st == LUA_OK) {
     if (!lua_checkstack(L, nres + 4)) luaL_error(L, "stack overflow");
     lua_xmove(co, L, nres);         /* at X_CO + 1 ... */
@@ -844,14 +861,22 @@ static int lsock_dispatch(lua_State *L) {
     if (ev & (EV_W | EV_H)) wake(L, REC_W);
     /* Nobody waits for what was reported: stop asking, or epoll (level
     ** triggered) would report it again at once.  (A busy connection's
-    ** task waits again before it yields: need is what the poller has.) */
+    ** task waits again before it yields: need is what the poller has.)
+    ** The slot's interest is the record's want; a registration replaced
+    ** (or a poller closed) by the tasks just resumed is not this record's
+    ** any more. */
+    if (p->epfd == -1 || r.fd >= p->nslots) break;
+    sl = &p->slots[r.fd];          /* again: the array may have grown */
+    if (sl->gen != r.gen) {
+      lua_settop(L, X_WANT);
+      continue;
+    }
     need = (has(L, REC_R) ? EV_R : 0) | (has(L, REC_W) ? EV_W : 0);
-    lua_pushvalue(L, X_WANT);
-    lua_rawget(L, X_REC);
-    if (lua_tointeger(L, -1) != need) {
+    if (need != sl->want) {
       lua_pushvalue(L, X_OBJ);
       lua_rawget(L, X_RECS);
       if (lua_rawequal(L, -1, X_REC)) {  /* the object's record still */
+        nocurrent(L);
         lua_rawgeti(L, 2, D_TRIM);
         lua_pushvalue(L, X_OBJ);
         lua_pushvalue(L, X_REC);
@@ -860,6 +885,7 @@ static int lsock_dispatch(lua_State *L) {
     }
     lua_settop(L, X_WANT);
   }
+  nocurrent(L);
   lua_pushinteger(L, n);
   return 1;
 }
