@@ -818,8 +818,16 @@ static int has(lua_State *L, int slot) {
 ** to stop watching what nobody waits for any more.  Returns the number
 ** of events, or nil, msg, errno. */
 static int lsock_dispatch(lua_State *L) {
-  Poller *p = checkpoller(L);
-  double t = checkseconds(L, 2);
+  /* The poller's metatable is upvalue 1: a pointer compare, once a round,
+  ** instead of luaL_checkudata's registry look-up. */
+  Poller *p = (Poller *)lua_touserdata(L, 1);
+  double t;
+  if (p == NULL || !lua_getmetatable(L, 1)
+      || lua_topointer(L, -1) != lua_topointer(L, lua_upvalueindex(1)))
+    luaL_typeerror(L, 1, LSOCK_POLLER);
+  lua_pop(L, 1);
+  if (p->epfd == -1) luaL_argerror(L, 1, "attempt to use a closed poller");
+  t = checkseconds(L, 2);
   LsockDeadline dl;
   int err, ndirty = 0, n = 0;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -1021,7 +1029,6 @@ static const luaL_Reg funcs[] = {
   {"poller", lsock_poller},
   {"sleep", lsock_sleep},
   {"monotime", lsock_monotime},
-  {"_dispatch", lsock_dispatch},
   {NULL, NULL}
 };
 
@@ -1033,4 +1040,7 @@ void lsockI_open_poll(lua_State *L) {
   lua_setfield(L, -2, "__index");  /* mt.__index = methods */
   lua_pop(L, 1);
   luaL_setfuncs(L, funcs, 0);
+  luaL_getmetatable(L, LSOCK_POLLER);
+  lua_pushcclosure(L, lsock_dispatch, 1);
+  lua_setfield(L, -2, "_dispatch");
 }

@@ -834,7 +834,7 @@ D[8], D[9] = "want", resumetask
 local dispatch = core._dispatch
 
 local function round(timeout)
-  local n, msg = dispatch(getpoller(), timeout, D)
+  local n, msg = dispatch(poller or getpoller(), timeout, D)
   if not n then error("lsock.loop: poller failed: " .. tostring(msg)) end
   return n
 end
@@ -911,7 +911,7 @@ local function mainloop(until_fn)
         sweepwaiters()
       end
     end
-    if hn > 0 then timers() end
+    if hn > 0 and hdl[1] <= now() then timers() end
   end
 end
 
