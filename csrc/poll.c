@@ -716,6 +716,188 @@ static int meth_wait(lua_State *L) {
   return 2;
 }
 
+/* The loop's dispatcher: lsock.loop's round in C ------------------------ */
+
+/* The table the loop passes (its integer slots, see lua/lsock/loop.lua). */
+enum {
+  D_WAIT = 1,     /* the value a task yields when it waits for the loop */
+  D_RECS,         /* obj -> its record {reader, writer, obj=, want=} */
+  D_AFTER,        /* after(co, ok, tag): a resume that did not end in a wait */
+  D_TRIM,         /* trim(obj, rec): the poller asked for what is needed */
+  D_CURRENT,      /* the task running now (set here around each resume) */
+  D_WANT = 8,     /* the record's key "want" */
+  D_RESUME        /* resume(co, v): the loop's own, for anything unusual */
+};
+
+/* The stack of dispatch: 1 poller, 2 the loop's table, then these. */
+enum { X_OBJS = 3, X_DATA, X_WAIT, X_RECS, X_WANT, X_OBJ, X_REC, X_CO };
+
+/* The record's slots of the reader and the writer. */
+enum { REC_R = 1, REC_W = 2 };
+
+/* No task runs (D_CURRENT nil). */
+static void nocurrent(lua_State *L) {
+  lua_pushnil(L);
+  lua_rawseti(L, 2, D_CURRENT);
+}
+
+/* Wake the reader (slot REC_R) or the writer (REC_W) of the record at
+** X_REC, if there is one: it is taken off the record and resumed with
+** the object, as the loop's round did. */
+static void wake(lua_State *L, int slot) {
+  lua_State *co;
+  int st, nres;
+  if (lua_rawgeti(L, X_REC, slot) == LUA_TNIL || !lua_toboolean(L, X_CO)) {
+    lua_settop(L, X_REC);
+    return;
+  }
+  lua_pushnil(L);
+  lua_rawseti(L, X_REC, slot);
+  co = lua_tothread(L, X_CO);
+  if (co == NULL || co == L || lua_status(co) != LUA_YIELD) {
+    nocurrent(L);
+    lua_rawgeti(L, 2, D_RESUME);  /* the Lua path says what is wrong */
+    lua_pushvalue(L, X_CO);
+    lua_pushvalue(L, X_OBJ);
+    lua_call(L, 2, 0);
+    lua_settop(L, X_REC);
+    return;
+  }
+  lua_pushvalue(L, X_CO);
+  lua_rawseti(L, 2, D_CURRENT);
+  lua_pushvalue(L, X_OBJ);
+  lua_xmove(L, co, 1);
+  st = lua_resume(co, L, 1, &nres);
+  /* The task waits again (yielded the loop's WAIT table): the case of a
+  ** busy connection, told by the pointer, without moving the value.
+  ** D_CURRENT stays until the next resume or the end of dispatch (only
+  ** the loop's C runs in between); any Lua called from here clears it
+  ** first. */
+  if (st == LUA_YIELD && nres == 1 && lua_type(co, -1) == LUA_TTABLE
+      && lua_topointer(co, -1) == lua_topointer(L, X_WAIT)) {
+    lua_pop(co, 1);
+    lua_settop(L, X_REC);
+    return;
+  }
+  nocurrent(L);
+  if (st == LUA_YIELD || st == LUA_OK) {
+    if (!lua_checkstack(L, nres + 4)) luaL_error(L, "stack overflow");
+    lua_xmove(co, L, nres);         /* at X_CO + 1 ... */
+    if (st == LUA_YIELD && nres >= 1 && lua_rawequal(L, X_CO + 1, X_WAIT)) {
+      lua_settop(L, X_REC);
+      return;
+    }
+    lua_settop(L, X_CO + 1);        /* the first result (or nil) */
+    lua_rawgeti(L, 2, D_AFTER);
+    lua_pushvalue(L, X_CO);
+    lua_pushboolean(L, 1);
+  } else {
+    lua_xmove(co, L, 1);            /* the error, at X_CO + 1 */
+    lua_rawgeti(L, 2, D_AFTER);
+    lua_pushvalue(L, X_CO);
+    lua_pushboolean(L, 0);
+  }
+  lua_pushvalue(L, X_CO + 1);
+  lua_call(L, 3, 0);
+  lua_settop(L, X_REC);
+}
+
+/* Is the record's slot (REC_R, REC_W) taken? */
+static int has(lua_State *L, int slot) {
+  int set;
+  lua_rawgeti(L, X_REC, slot);
+  set = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return set;
+}
+
+/* lsock.core._dispatch(p, timeout, t): one wait of the loop's poller and
+** the tasks it wakes, without a Lua iteration per event: for each event
+** (filtered as p:wait's iterator does) whose datum is a record of the
+** loop, its reader and its writer are resumed, and the poller is asked
+** to stop watching what nobody waits for any more.  Returns the number
+** of events, or nil, msg, errno. */
+static int lsock_dispatch(lua_State *L) {
+  /* The poller's metatable is upvalue 1: a pointer compare, once a round,
+  ** instead of luaL_checkudata's registry look-up. */
+  Poller *p = (Poller *)lua_touserdata(L, 1);
+  double t;
+  if (p == NULL || !lua_getmetatable(L, 1)
+      || lua_topointer(L, -1) != lua_topointer(L, lua_upvalueindex(1)))
+    luaL_typeerror(L, 1, LSOCK_POLLER);
+  lua_pop(L, 1);
+  if (p->epfd == -1) luaL_argerror(L, 1, "attempt to use a closed poller");
+  t = checkseconds(L, 2);
+  LsockDeadline dl;
+  int err, ndirty = 0, n = 0;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  lua_replace(L, 2);                /* the table at 2: finddirty uses 3 */
+  if (p->nobjs > 0) ndirty = finddirty(L, p);
+  dl = lsockI_deadline(ndirty ? 0 : t);
+  err = kwait(L, p, &dl);
+  if (err) return lsockI_fail(L, err);
+  if (ndirty) adddirty(L, p, ndirty);
+  lua_settop(L, 2);
+  luaL_checkstack(L, 24, NULL);
+  lua_getiuservalue(L, 1, UV_OBJS);
+  lua_getiuservalue(L, 1, UV_DATA);
+  lua_rawgeti(L, 2, D_WAIT);
+  lua_rawgeti(L, 2, D_RECS);
+  lua_rawgeti(L, 2, D_WANT);
+  while (p->epfd != -1 && p->cursor < p->nready) {
+    Ready r = p->ready[p->cursor++];
+    const Slot *sl;
+    int ev, need;
+    if (r.fd >= p->nslots) continue;
+    sl = &p->slots[r.fd];
+    ev = r.ev & (sl->want | EV_H);
+    if (sl->gen != r.gen || ev == 0) continue;
+    /* (The registry's tables stay until close, which ends the loop.) */
+    lua_rawgeti(L, X_OBJS, r.fd);   /* X_OBJ */
+    if (isstale(L, X_OBJ, r.fd, sl->kind)) {
+      dropstale(L, p, r.fd);
+      lua_settop(L, X_WANT);
+      continue;
+    }
+    n++;
+    if (lua_rawgeti(L, X_DATA, r.fd) != LUA_TTABLE) {  /* X_REC */
+      lua_settop(L, X_WANT);
+      continue;
+    }
+    if (ev & (EV_R | EV_H)) wake(L, REC_R);
+    if (ev & (EV_W | EV_H)) wake(L, REC_W);
+    /* Nobody waits for what was reported: stop asking, or epoll (level
+    ** triggered) would report it again at once.  (A busy connection's
+    ** task waits again before it yields: need is what the poller has.)
+    ** The slot's interest is the record's want; a registration replaced
+    ** (or a poller closed) by the tasks just resumed is not this record's
+    ** any more. */
+    if (p->epfd == -1 || r.fd >= p->nslots) break;
+    sl = &p->slots[r.fd];          /* again: the array may have grown */
+    if (sl->gen != r.gen) {
+      lua_settop(L, X_WANT);
+      continue;
+    }
+    need = (has(L, REC_R) ? EV_R : 0) | (has(L, REC_W) ? EV_W : 0);
+    if (need != sl->want) {
+      lua_pushvalue(L, X_OBJ);
+      lua_rawget(L, X_RECS);
+      if (lua_rawequal(L, -1, X_REC)) {  /* the object's record still */
+        nocurrent(L);
+        lua_rawgeti(L, 2, D_TRIM);
+        lua_pushvalue(L, X_OBJ);
+        lua_pushvalue(L, X_REC);
+        lua_call(L, 2, 0);
+      }
+    }
+    lua_settop(L, X_WANT);
+  }
+  nocurrent(L);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 /*** The system call behind the poller.
 @function poller:backend
 @treturn string "epoll" or "poll"
@@ -858,4 +1040,7 @@ void lsockI_open_poll(lua_State *L) {
   lua_setfield(L, -2, "__index");  /* mt.__index = methods */
   lua_pop(L, 1);
   luaL_setfuncs(L, funcs, 0);
+  luaL_getmetatable(L, LSOCK_POLLER);
+  lua_pushcclosure(L, lsock_dispatch, 1);
+  lua_setfield(L, -2, "_dispatch");
 }

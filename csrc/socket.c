@@ -73,7 +73,8 @@ static int optflags(lua_State *L, int arg) {
 static void subrange(lua_State *L, int ai, size_t len, size_t *start,
                      size_t *end) {
   lua_Integer i, j, l = (lua_Integer)len;
-  if (lua_gettop(L) < ai) {  /* the common case: the whole string */
+  if (lua_isnoneornil(L, ai) && lua_isnoneornil(L, ai + 1)) {
+    /* the common case: the whole string */
     *start = 0;
     *end = len;
     return;
@@ -130,8 +131,8 @@ static LSOCK_NORETURN void notsock(lua_State *L, int arg, int closed) {
 static Sock *tosock(lua_State *L, int arg) {
   Sock *s = (Sock *)lua_touserdata(L, arg);
   int ok = s != NULL && lua_getmetatable(L, arg);
-  if (ok) {
-    ok = lua_rawequal(L, -1, lua_upvalueindex(1));
+  if (ok) {  /* two tables: the same one when their addresses are */
+    ok = lua_topointer(L, -1) == lua_topointer(L, lua_upvalueindex(1));
     lua_pop(L, 1);
   }
   if (!ok) notsock(L, arg, 0);

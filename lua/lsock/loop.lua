@@ -33,8 +33,6 @@ local s_recvmsg = smeth.recvmsg
 
 local R, W = wait.R, wait.W
 local NAMES = { "r", "w", "rw" }
-local EVR = { r = true, rw = true, h = true, rh = true, wh = true, rwh = true }
-local EVW = { w = true, rw = true, h = true, rh = true, wh = true, rwh = true }
 
 -- A unique value that tasks yield when they wait for the loop; any other
 -- yield from a task just lets the others run.
@@ -51,10 +49,16 @@ local ntimers = 0     -- timers of after/every not yet fired or cancelled
 local tasks = setmetatable({}, { __mode = "k" })
 local nwaiting = 0    -- tasks waiting for I/O (not sleepers, not suspended)
 local isrunning = false
-local current          -- the task the loop is running now
+-- The table lsock.core._dispatch (the round's C side) works with: the
+-- task the loop is running now is its slot CUR (dispatch sets it around
+-- the resumes it makes, resumetask around the others); the other slots
+-- are filled once the functions they name exist.
+local D = { false, false, false, false, false, false, false, false, false }
+local CUR = 5
 
--- Per waited-on object: {obj=, want=, rco=, wco=}; want is what the
--- poller has, rco/wco the tasks waiting to read/write.  Strong keys (a
+-- Per waited-on object: {[R]=, [W]=, obj=, want=}; want is what the
+-- poller has, [R] and [W] the tasks waiting to read and to write (false
+-- or nil: none; indexed by direction, so a wait for dir is rec[dir]).  Strong keys (a
 -- weak table costs the collector a pass over it at every cycle): entries
 -- go when a socket or wrapper closes (the loop interposes socket:close)
 -- or the poller stops watching, and sweeprecs drops those of objects
@@ -148,9 +152,9 @@ local function aftertask(co, ok, tag)
 end
 
 local function resumetask(co, v)
-  current = co
+  D[CUR] = co
   local ok, tag = resume(co, v)
-  current = nil
+  D[CUR] = nil
   if tag ~= WAIT then aftertask(co, ok, tag) end
 end
 
@@ -177,7 +181,7 @@ end
 local function sweeprecs()
   recadds = 0
   for obj, rec in pairs(recs) do
-    if isclosed(obj) and not rec.rco and not rec.wco then droprec(obj) end
+    if isclosed(obj) and not rec[R] and not rec[W] then droprec(obj) end
   end
   sweepat = nrecs > 64 and nrecs or 64
 end
@@ -185,7 +189,7 @@ end
 -- Asks the poller for what the waiters of obj still need (nothing:
 -- forget obj).
 local function trim(obj, rec)
-  local need = (rec.rco and R or 0) | (rec.wco and W or 0)
+  local need = (rec[R] and R or 0) | (rec[W] and W or 0)
   if need ~= rec.want then
     if need == 0 then
       poller:remove(obj)
@@ -201,11 +205,11 @@ end
 -- closed (EBADF), without it, an object somebody waits on stays.
 local function forget(obj, wake)
   local rec = recs[obj]
-  if not rec or (not wake and (rec.rco or rec.wco)) then return end
+  if not rec or (not wake and (rec[R] or rec[W])) then return end
   droprec(obj)
   if rec.want ~= 0 then poller:remove(obj) end
-  local r, w = rec.rco, rec.wco
-  rec.rco, rec.wco, rec.want = nil, nil, 0
+  local r, w = rec[R], rec[W]
+  rec[R], rec[W], rec.want = nil, nil, 0
   if r then tdl[r] = nil; enqueue(r, nil) end
   if w and w ~= r then tdl[w] = nil; enqueue(w, nil) end
 end
@@ -215,7 +219,7 @@ end
 -- poller is idle, so it costs the busy loop nothing.
 local function sweepwaiters()
   for obj, rec in pairs(recs) do
-    if (rec.rco or rec.wco) and isclosed(obj) then forget(obj, true) end
+    if (rec[R] or rec[W]) and isclosed(obj) then forget(obj, true) end
   end
 end
 
@@ -223,7 +227,7 @@ end
 -- inside a task: those block instead of yielding to the loop).
 local function intask()
   local co = running()
-  return co == current and co or nil
+  return co == D[CUR] and co or nil
 end
 
 -- Register task co as the reader (dir R) or writer (W) of obj: its
@@ -234,20 +238,20 @@ local function register(obj, dir, co)
   if not rec then
     recadds = recadds + 1
     if recadds >= sweepat then sweeprecs() end   -- before: not this one
-    rec = { obj = obj, want = 0 }
+    rec = { false, false, obj = obj, want = 0 }
     recs[obj] = rec
     nrecs = nrecs + 1
   end
   if dir == R then
-    if rec.rco and rec.rco ~= co then
+    if rec[R] and rec[R] ~= co then
       error("another task is already reading from this socket", 0)
     end
-    rec.rco = co
+    rec[R] = co
   else
-    if rec.wco and rec.wco ~= co then
+    if rec[W] and rec[W] ~= co then
       error("another task is already writing to this socket", 0)
     end
-    rec.wco = co
+    rec[W] = co
   end
   local want = rec.want | dir
   if want ~= rec.want then
@@ -258,7 +262,7 @@ local function register(obj, dir, co)
       local fine
       fine, ok, msg, err = pcall(p.add, p, obj, NAMES[want], rec)
       if not fine then
-        if dir == R then rec.rco = nil else rec.wco = nil end
+        if dir == R then rec[R] = nil else rec[W] = nil end
         droprec(obj)
         error(ok, 0)
       end
@@ -266,7 +270,7 @@ local function register(obj, dir, co)
       ok, msg, err = poller:modify(obj, NAMES[want])
     end
     if not ok then
-      if dir == R then rec.rco = nil else rec.wco = nil end
+      if dir == R then rec[R] = nil else rec[W] = nil end
       if rec.want == 0 then droprec(obj) end
       -- epoll refuses regular files: they are always ready.
       if err == core.errno.EPERM then return true end
@@ -278,8 +282,8 @@ local function register(obj, dir, co)
 end
 
 local function unregister(rec, co)
-  if rec.rco == co then rec.rco = nil end
-  if rec.wco == co then rec.wco = nil end
+  if rec[R] == co then rec[R] = nil end
+  if rec[W] == co then rec[W] = nil end
 end
 
 -- The task co waits (yields) for what it registered; the result of the
@@ -308,10 +312,8 @@ local function taskwait(obj, dir, deadline, co)
   local rec = recs[obj]
   -- The hot path (registered for dir already, nobody else waiting) is
   -- inlined; register handles the rest.
-  if rec and rec.want & dir ~= 0 and dir == R and not rec.rco then
-    rec.rco = co
-  elseif rec and rec.want & dir ~= 0 and dir == W and not rec.wco then
-    rec.wco = co
+  if rec and rec.want & dir ~= 0 and not rec[dir] then
+    rec[dir] = co
   else
     local msg, err
     rec, msg, err = register(obj, dir, co)
@@ -326,8 +328,8 @@ local function taskwait(obj, dir, deadline, co)
   nwaiting = nwaiting - 1
   t.w = nil
   if deadline then tdl[co] = nil end
-  if rec.rco == co then rec.rco = nil end
-  if rec.wco == co then rec.wco = nil end
+  -- (Woken by its event: the loop took it off the record already.)
+  if rec[dir] == co then rec[dir] = nil end
   if v then return true end
   return result(v)
 end
@@ -822,33 +824,18 @@ local function timers()
 end
 
 -- One wait of the poller and the tasks it wakes; returns the events seen.
+-- The work per event is C's (lsock.core._dispatch): for each event, the
+-- record's reader (on "r" or "h") and writer (on "w" or "h") are taken
+-- off it and resumed with the object, and trim asks the poller for what
+-- the waiters still need; a resume that did not end in a wait goes to
+-- aftertask.
+D[1], D[2], D[3], D[4] = WAIT, recs, aftertask, trim
+D[8], D[9] = "want", resumetask
+local dispatch = core._dispatch
+
 local function round(timeout)
-  local p = getpoller()
-  local iter, state = p:wait(timeout)
-  if not iter then error("lsock.loop: poller failed: " .. tostring(state)) end
-  local n = 0
-  for obj, ev, rec in iter, state do
-    n = n + 1
-    local co = rec.rco
-    if co and EVR[ev] then
-      rec.rco = nil
-      current = co                      -- resumetask, inlined: the hot path
-      local ok, tag = resume(co, obj)
-      current = nil
-      if tag ~= WAIT then aftertask(co, ok, tag) end
-    end
-    co = rec.wco
-    if co and EVW[ev] then
-      rec.wco = nil
-      resumetask(co, obj)
-    end
-    -- Nobody waits for what was reported: stop asking, or epoll (level
-    -- triggered) would report it again at once.
-    if recs[obj] == rec
-       and ((rec.rco and R or 0) | (rec.wco and W or 0)) ~= rec.want then
-      trim(obj, rec)
-    end
-  end
+  local n, msg = dispatch(poller or getpoller(), timeout, D)
+  if not n then error("lsock.loop: poller failed: " .. tostring(msg)) end
   return n
 end
 
@@ -924,7 +911,7 @@ local function mainloop(until_fn)
         sweepwaiters()
       end
     end
-    if hn > 0 then timers() end
+    if hn > 0 and hdl[1] <= now() then timers() end
   end
 end
 
@@ -1040,8 +1027,12 @@ local Methods = setmetatable({}, {
 Wrapped.__index = setmetatable({}, { __index = Methods })
 local WM = Wrapped.__index
 
+-- Every field a method reads is always there (timeout false for none,
+-- drained false): a missing one would be looked up through Methods'
+-- __index function at every call.
 local function wrapraw(sock, timeout)
-  return setmetatable({ sock = sock, timeout = timeout }, Wrapped)
+  return setmetatable({ sock = sock, timeout = timeout or false,
+                        drained = false }, Wrapped)
 end
 
 --- A socket whose blocking calls (`accept`, `connect`, `recv`, `send`,
@@ -1066,7 +1057,7 @@ end
 function WM:unwrap()
   local s = self.sock
   forget(s, true)
-  s:settimeout(self.timeout)
+  s:settimeout(self.timeout or nil)
   return s
 end
 
@@ -1078,13 +1069,13 @@ function WM:settimeout(t)
     if t < 0 or t == math.huge then t = nil end
   end
   s_fileno(self.sock)  -- raises on a closed socket
-  self.timeout = t
+  self.timeout = t or false
   return true
 end
 
 function WM:gettimeout()
   s_fileno(self.sock)
-  return self.timeout
+  return self.timeout or nil
 end
 
 function WM:setblocking(on)
@@ -1095,7 +1086,7 @@ end
 -- plain dup of a socket has the socket's.
 function WM:dup()
   local d, msg, err = self.sock:dup()
-  if d then d:settimeout(self.timeout) end
+  if d then d:settimeout(self.timeout or nil) end
   return d, msg, err
 end
 
@@ -1163,8 +1154,8 @@ function WM:recv(n, flags)
   local t = self.timeout
   local nowait = t == 0 or flags ~= nil and dontwait(flags)
   if self.drained and not nowait then
-    local co = intask()
-    if co then
+    local co = running()            -- intask(), inlined: the hot path
+    if co == D[CUR] then
       local ok, msg, err = taskwait(s, R, t and now() + t, co)
       if not ok then
         self.drained = false

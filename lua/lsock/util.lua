@@ -15,13 +15,23 @@ local function typename(v)
          or type(v)
 end
 
+-- The names of an `expected` list, as a set: made once per list (the
+-- lists are the callers' literals).
+local sets = {}
+local function nameset(expected)
+  local set = {}
+  for want in expected:gmatch("[^|]+") do set[want] = true end
+  sets[expected] = set
+  return set
+end
+
 -- Checks that v's type is one of the '|'-separated names in `expected`
 -- ("table|nil", "string", "function", "lsock.socket"...).
 function M.checktype(v, expected, n, fname)
   local t = type(v)
-  for want in expected:gmatch("[^|]+") do
-    if want == t or want == typename(v) then return v end
-  end
+  if t == expected then return v end
+  local set = sets[expected] or nameset(expected)
+  if set[t] or set[typename(v)] then return v end
   error(("bad argument #%d to '%s' (%s expected, got %s)")
         :format(n, fname, expected:gsub("|", " or "), typename(v)), 3)
 end
