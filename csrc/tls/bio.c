@@ -1,8 +1,9 @@
 /*
 ** The BIO a connection does its I/O through: send/recv on the socket's
 ** descriptor with MSG_NOSIGNAL (a vanished peer is EPIPE, never SIGPIPE)
-** and MSG_DONTWAIT (conn.c waits in poll by the connection's timeout, so
-** the descriptor's own blocking mode never matters).  A failed call keeps
+** and MSG_DONTWAIT unless the connection is blocking (conn.c waits in
+** poll by the connection's timeout, so the descriptor's own blocking mode
+** never matters; a blocking connection waits in send/recv instead).  A failed call keeps
 ** its errno in the connection for the error report.
 */
 #define _GNU_SOURCE
@@ -23,7 +24,8 @@ static int bio_write(BIO *b, const char *p, int len) {
   Conn *c = (Conn *)BIO_get_data(b);
   ssize_t n;
   BIO_clear_retry_flags(b);
-  do n = send(c->fd, p, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  do n = send(c->fd, p, (size_t)len,
+              MSG_NOSIGNAL | (c->block ? 0 : MSG_DONTWAIT));
   while (n == -1 && errno == EINTR);
   if (n >= 0) return (int)n;
   if (isagain(errno)) BIO_set_retry_write(b);
@@ -35,7 +37,7 @@ static int bio_read(BIO *b, char *p, int len) {
   Conn *c = (Conn *)BIO_get_data(b);
   ssize_t n;
   BIO_clear_retry_flags(b);
-  do n = recv(c->fd, p, (size_t)len, MSG_DONTWAIT);
+  do n = recv(c->fd, p, (size_t)len, c->block ? 0 : MSG_DONTWAIT);
   while (n == -1 && errno == EINTR);
   if (n >= 0) return (int)n;
   if (isagain(errno)) BIO_set_retry_read(b);

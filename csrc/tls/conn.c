@@ -53,13 +53,19 @@ static Conn *checkconn(lua_State *L) {
   return c;
 }
 
-/* Before every OpenSSL call that may run a callback or do I/O. */
+/* Before every OpenSSL call that may run a callback or do I/O.  A
+** blocking connection lets the BIO wait in send and recv themselves, as
+** OpenSSL on a blocking socket does: poll would only wait for the same
+** thing, after a recv that gave EAGAIN, at two more system calls. */
 static void prepare(lua_State *L, Conn *c) {
   c->L = L;
   c->self = 1;
   c->ioerr = 0;
   c->want = 0;
-  ERR_clear_error();
+  c->block = c->timeout < 0;
+  /* The queue is nearly always empty: peeking is a read, clearing
+  ** rewrites all of its slots (a thousand instructions per call). */
+  if (ERR_peek_error() != 0) ERR_clear_error();
 }
 
 /* After SSL_ERROR_WANT_READ/WRITE: wait by the timeout.  Returns 0 to
@@ -714,6 +720,7 @@ static void freessl(lua_State *L, Conn *c, int notify) {
   if (notify && c->done && !c->fatal
       && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
     prepare(L, c);
+    c->block = 0;     /* close never waits */
     SSL_shutdown(c->ssl);
   } else if (!c->fatal) {
     /* Without this, SSL_free takes the session for a failed one and

@@ -42,6 +42,7 @@ typedef struct Conn {
   int fatal;                  /* a fatal error happened: no close_notify */
   int done;                   /* the handshake is over */
   int verify;                 /* verification was asked for */
+  int block;                  /* the BIO may wait in send/recv (timeout < 0) */
   lua_State *L;
   int self;                   /* stack index of the connection in L */
 } Conn;
