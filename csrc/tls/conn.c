@@ -503,7 +503,8 @@ static int conn_pending(lua_State *L) {
 */
 static int conn_dirty(lua_State *L) {
   Conn *c = anyconn(L);
-  lua_pushboolean(L, c->ssl != NULL && SSL_pending(c->ssl) > 0);
+  lua_pushboolean(L, c->ssl != NULL
+                    && (SSL_pending(c->ssl) > 0 || tlsI_hasrecord(c)));
   return 1;
 }
 
@@ -731,6 +732,7 @@ static void freessl(lua_State *L, Conn *c, int notify) {
   SSL_free(c->ssl);
   c->ssl = NULL;
   c->fd = -1;
+  tlsI_freebuf(c);
 }
 
 /*** Close the connection and its socket (close_notify is sent first when
