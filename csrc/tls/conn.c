@@ -496,7 +496,8 @@ static int conn_pending(lua_State *L) {
   return 1;
 }
 
-/*** Whether decrypted bytes are ready (select and the poller ask this).
+/*** Whether bytes can be read without waiting: decrypted ones, or a whole
+record read ahead from the socket (select and the poller ask this).
 @function tls.connection:dirty
 @treturn boolean
 @usage if conn:dirty() then print(conn:recv(4096)) end
