@@ -58,4 +58,32 @@ conn.recv(1)
     st:write("k")
     assert(st:flush())
   end)
+
+  it("calls a select-mode server's handler again for a record held in the buffer", function()
+    local child = helper.lua(([[
+local lsock = require "lsock"
+local ctx = assert(lsock.tls.context { mode = "server", certfile = %q, keyfile = %q })
+local first = true
+local srv = assert(lsock.server.tcp { host = "127.0.0.1", port = 0, tls = ctx, timeout = 5,
+  mode = "select", deadline = 20, handler = function(c)
+    -- Both records in the kernel before the first read, within bounds.
+    if first then first = false; lsock.sleep(0.3) end
+    local d = c:recv(65536)   -- one record a call
+    if not d or d == "" then return false end
+    c:sendall(#d .. "\n")
+    return true
+  end })
+io.stdout:setvbuf("line")
+print(tostring(srv.addr))
+srv:run()
+]]):format(certs.server, certs.server_key))
+    defer(function() child:cleanup() end)
+    local _, port = child:address()
+    local c = assert(tls.connect("localhost", port, { cafile = certs.ca, timeout = helper.T }))
+    defer(function() c:close() end)
+    assert(c:sendall(("x"):rep(20000)))   -- two records: 16384 and 3616
+    local got = ""
+    while #got < #"16384\n3616\n" do got = got .. assert(c:recv(100)) end
+    assert.equal("16384\n3616\n", got)
+  end)
 end)
