@@ -5,7 +5,8 @@
 # Prints a markdown table (bench/RESULTS-tls.md holds one).
 set -e
 MIB=${1:-1024} COUNT=${2:-300} ROUNDS=${3:-3}
-export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="./build/?.so;;"
+# LSOCK_CPATH=other/?.so runs another build of lsock (say, the one before a change).
+export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="${LSOCK_CPATH:-./build/?.so};;"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 cc -O2 -Wall -Wextra -o "$d/tls_bench" bench/tls_bench.c -lssl -lcrypto

@@ -4,8 +4,12 @@
 ** client against the parent server over 127.0.0.1.
 **   tls_bench bulk CERT KEY MIB     one connection, MIB MiB in 64 KiB writes
 **   tls_bench hs CERT KEY COUNT     COUNT full handshakes, then COUNT resumed
-** Prints "bulk <seconds>" or "hs <full seconds> <resumed seconds>" (the
-** server's clock: from the first accept to the last byte / handshake).
+**   tls_bench full CERT KEY COUNT   COUNT full handshakes only
+**   tls_bench resumed CERT KEY COUNT  one full handshake, then COUNT resumed
+** Prints "bulk <seconds>", "hs <full seconds> <resumed seconds>" (the
+** server's clock: from the first accept to the last byte / handshake),
+** "full <seconds>" or "resumed <seconds>" (bench/tls_profile.sh counts
+** the instructions of full and resumed apart).
 ** TLS 1.3, TLS_AES_128_GCM_SHA256, the default groups (X25519 first); the
 ** client verifies the self-signed CERT and the name localhost, as
 ** lsock.tls does by default.
@@ -73,17 +77,21 @@ static void closessl(SSL *ssl) {
 int main(int argc, char **argv) {
   struct sockaddr_in a;
   socklen_t len = sizeof a;
-  int l, port, i, one = 1;
-  long n;
+  int l, port, one = 1;
+  long n, i, rounds[2];
   pid_t pid;
   SSL_CTX *sctx;
   static char buf[PIECE];
   double t0, t1;
   if (argc != 5) {
-    fprintf(stderr, "usage: tls_bench bulk|hs CERT KEY N\n");
+    fprintf(stderr, "usage: tls_bench bulk|hs|full|resumed CERT KEY N\n");
     return 2;
   }
   n = atol(argv[4]);
+  /* the handshakes of each round: hs n full then n resumed, full n full,
+  ** resumed one full (for its ticket) then n resumed */
+  rounds[0] = strcmp(argv[1], "resumed") == 0 ? 1 : n;
+  rounds[1] = strcmp(argv[1], "full") == 0 ? 0 : n;
   l = socket(AF_INET, SOCK_STREAM, 0);
   a = loopback(0);
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -108,12 +116,12 @@ int main(int argc, char **argv) {
       SSL_SESSION *sess = NULL;
       int round;
       for (round = 0; round < 2; round++)
-        for (i = 0; i < n; i++) {
+        for (i = 0; i < rounds[round]; i++) {
           SSL *ssl = client(cctx, port, round ? sess : NULL);
           if (SSL_read(ssl, buf, 1) != 1) ssldie("SSL_read");
           if (round == 0 && sess == NULL) sess = SSL_get1_session(ssl);
           if (round == 1 && !SSL_session_reused(ssl)) {
-            fprintf(stderr, "handshake %d: ", i);
+            fprintf(stderr, "handshake %ld: ", i);
             ssldie("not resumed");
           }
           closessl(ssl);
@@ -144,7 +152,7 @@ int main(int argc, char **argv) {
     int round;
     t0 = now();
     for (round = 0; round < 2; round++) {
-      for (i = 0; i < n; i++) {
+      for (i = 0; i < rounds[round]; i++) {
         int c = accept(l, NULL, NULL);
         SSL *ssl = SSL_new(sctx);
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -156,7 +164,9 @@ int main(int argc, char **argv) {
       }
       if (round == 0) { tf = now() - t0; t0 = now(); }
     }
-    printf("hs %.4f %.4f\n", tf, now() - t0);
+    if (strcmp(argv[1], "hs") == 0) printf("hs %.4f %.4f\n", tf, now() - t0);
+    else if (rounds[1] == 0) printf("full %.4f\n", tf);
+    else printf("resumed %.4f\n", now() - t0);
   }
   waitpid(pid, NULL, 0);
   return 0;

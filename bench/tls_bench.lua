@@ -3,6 +3,9 @@
 -- server over 127.0.0.1, timed on the server as the C program is.
 --   lua5.4 bench/tls_bench.lua lsock|luasec bulk CERT KEY MIB
 --   lua5.4 bench/tls_bench.lua lsock|luasec hs CERT KEY COUNT
+--   lua5.4 bench/tls_bench.lua lsock|luasec full|resumed CERT KEY COUNT
+-- (full: COUNT full handshakes only; resumed: one full, then COUNT
+-- resumed; bench/tls_profile.sh counts their instructions apart.)
 -- Same settings as the C program: TLS 1.3, TLS_AES_128_GCM_SHA256, the
 -- client verifies CERT and the name localhost, TCP_NODELAY both ends.
 -- bench/tls.sh runs it all under taskset -c 0 and writes the table.
@@ -84,6 +87,9 @@ local function luasec_side()
 end
 
 local side = impl == "luasec" and luasec_side() or lsock_side()
+-- The handshakes of each round: hs n full then n resumed; full n full;
+-- resumed one full (for its ticket) then n resumed.
+local rounds = { mode == "resumed" and 1 or n, mode == "full" and 0 or n }
 local l, port = side.listen()
 local pid = assert(lsock.fork())
 if pid == 0 then
@@ -95,10 +101,11 @@ if pid == 0 then
   else
     local sess
     for round = 1, 2 do
-      for _ = 1, n do
+      for _ = 1, rounds[round] do
         local c = side.connect(port, round == 2 and sess or nil)
         side.recv(c, 1)
         if round == 1 and not sess then sess = side.session(c) end
+        if round == 2 and sess then assert(side.resumed(c), "not resumed") end
         side.close(c)
       end
     end
@@ -118,7 +125,7 @@ if mode == "bulk" then
 else
   local t0, tf = now(), nil
   for round = 1, 2 do
-    for _ = 1, n do
+    for _ = 1, rounds[round] do
       local c = side.accept(l)
       side.send(c, "h")
       pcall(side.recv, c, 1)   -- until the client closes
@@ -126,6 +133,8 @@ else
     end
     if round == 1 then tf = now() - t0; t0 = now() end
   end
-  print(("hs %.4f %.4f"):format(tf, now() - t0))
+  if mode == "hs" then print(("hs %.4f %.4f"):format(tf, now() - t0))
+  elseif mode == "full" then print(("full %.4f"):format(tf))
+  else print(("resumed %.4f"):format(now() - t0)) end
 end
 lsock.wait(pid)

@@ -53,13 +53,19 @@ static Conn *checkconn(lua_State *L) {
   return c;
 }
 
-/* Before every OpenSSL call that may run a callback or do I/O. */
+/* Before every OpenSSL call that may run a callback or do I/O.  A
+** blocking connection lets the BIO wait in send and recv themselves, as
+** OpenSSL on a blocking socket does: poll would only wait for the same
+** thing, after a recv that gave EAGAIN, at two more system calls. */
 static void prepare(lua_State *L, Conn *c) {
   c->L = L;
   c->self = 1;
   c->ioerr = 0;
   c->want = 0;
-  ERR_clear_error();
+  c->block = c->timeout < 0;
+  /* The queue is nearly always empty: peeking is a read, clearing
+  ** rewrites all of its slots (a thousand instructions per call). */
+  if (ERR_peek_error() != 0) ERR_clear_error();
 }
 
 /* After SSL_ERROR_WANT_READ/WRITE: wait by the timeout.  Returns 0 to
@@ -490,14 +496,16 @@ static int conn_pending(lua_State *L) {
   return 1;
 }
 
-/*** Whether decrypted bytes are ready (select and the poller ask this).
+/*** Whether bytes can be read without waiting: decrypted ones, or a whole
+record read ahead from the socket (select and the poller ask this).
 @function tls.connection:dirty
 @treturn boolean
 @usage if conn:dirty() then print(conn:recv(4096)) end
 */
 static int conn_dirty(lua_State *L) {
   Conn *c = anyconn(L);
-  lua_pushboolean(L, c->ssl != NULL && SSL_pending(c->ssl) > 0);
+  lua_pushboolean(L, c->ssl != NULL
+                    && (SSL_pending(c->ssl) > 0 || tlsI_hasrecord(c)));
   return 1;
 }
 
@@ -714,6 +722,7 @@ static void freessl(lua_State *L, Conn *c, int notify) {
   if (notify && c->done && !c->fatal
       && !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
     prepare(L, c);
+    c->block = 0;     /* close never waits */
     SSL_shutdown(c->ssl);
   } else if (!c->fatal) {
     /* Without this, SSL_free takes the session for a failed one and
@@ -724,6 +733,7 @@ static void freessl(lua_State *L, Conn *c, int notify) {
   SSL_free(c->ssl);
   c->ssl = NULL;
   c->fd = -1;
+  tlsI_freebuf(c);
 }
 
 /*** Close the connection and its socket (close_notify is sent first when

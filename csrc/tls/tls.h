@@ -42,6 +42,9 @@ typedef struct Conn {
   int fatal;                  /* a fatal error happened: no close_notify */
   int done;                   /* the handshake is over */
   int verify;                 /* verification was asked for */
+  int block;                  /* the BIO may wait in send/recv (timeout < 0) */
+  unsigned char *rbuf;        /* bio.c's read-ahead (NULL until the first read) */
+  int rpos, rlen;             /* its unread bytes: rbuf[rpos..rlen) */
   lua_State *L;
   int self;                   /* stack index of the connection in L */
 } Conn;
@@ -49,6 +52,8 @@ typedef struct Conn {
 /* bio.c: a BIO over the descriptor with MSG_NOSIGNAL | MSG_DONTWAIT */
 void tlsI_open_bio(lua_State *L);
 BIO *tlsI_newbio(lua_State *L, Conn *c);
+int tlsI_hasrecord(const Conn *c);
+void tlsI_freebuf(Conn *c);
 
 /* cert.c: errors and certificates as Lua values */
 int tlsI_pusherror(lua_State *L, const char *what);

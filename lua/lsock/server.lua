@@ -108,10 +108,11 @@ local function tlshandler(self, ctx, handler)
       conns[c] = conn
     end
     local keep = handler(conn, a)
-    -- select watches the socket, not OpenSSL's buffer: call again while
-    -- decrypted bytes wait (bounded: a handler that reads nothing stops it).
+    -- select watches the socket, not what the connection holds: call
+    -- again while decrypted bytes or whole records read ahead wait
+    -- (dirty(); bounded: a handler that reads nothing stops it).
     for _ = 1, 64 do
-      if self.mode ~= "select" or not keep or conn:pending() == 0 then break end
+      if self.mode ~= "select" or not keep or not conn:dirty() then break end
       keep = handler(conn, a)
     end
     if self.mode ~= "select" or not keep then conns[c] = nil; conn:close() end

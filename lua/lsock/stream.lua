@@ -406,11 +406,16 @@ end
 
 --- Whether bytes are buffered and not yet read (LuaSocket's `dirty`):
 -- `lsock.select` and pollers call it and report the stream readable at
--- once, since its socket will not show those bytes.
+-- once, since its socket will not show those bytes.  Bytes the wrapped
+-- object holds (a TLS connection's `dirty()`) count too.
 -- @treturn boolean
 -- @usage local r = lsock.select({st}, {}, 1) -- ready if st:dirty()
 function Stream:dirty()
-  return not self.closed and self.buf:len() > 0
+  if self.closed then return false end
+  if self.buf:len() > 0 then return true end
+  -- A TLS connection underneath may hold records read from the socket.
+  local d = not self.plain and self.sock.dirty
+  return type(d) == "function" and d(self.sock) == true
 end
 
 --- The wrapped socket.
