@@ -485,7 +485,9 @@ static int conn_shutdown(lua_State *L) {
 
 /* Methods: state and information ----------------------------------------- */
 
-/*** Decrypted bytes ready to be read without I/O.
+/*** Decrypted bytes ready to be read without I/O (records read ahead but
+not yet decrypted are not counted: dirty() tells whether a recv can give
+data without waiting).
 @function tls.connection:pending
 @treturn int
 @usage if conn:pending() > 0 then print(conn:recv(4096)) end
