@@ -136,7 +136,8 @@ static int compat_connect(lua_State *L) {
     lua_rawseti(L, 1, SOCK);
     lua_pushboolean(L, 0);                   /* its timeout not yet set */
     lua_rawseti(L, 1, CORET);
-    if ((err = lsockI_settimeout(s, r)) == 0) {
+    /* NaN: no limit, as compat.lua's arm (r >= 0 and r or nil) */
+    if ((err = lsockI_settimeout(s, r == r ? r : -1)) == 0) {
       lua_pushnumber(L, r);
       lua_rawseti(L, 1, CORET);
       err = lsockI_connectaddr(s, &a);

@@ -679,6 +679,18 @@ describe("lsock.compat's C methods", function()
     assert.equal(1, t:settimeout(nil, "t"))
     assert.same({ -1, -1 }, { t:gettimeout() })
     t:close()
+    -- a NaN timeout is no limit, by address (C) as by name (Lua)
+    local srv, port = listener(compat)
+    for _, host in ipairs { "127.0.0.1", "localhost" } do
+      local c = compat.tcp()
+      c:settimeout(0 / 0)
+      assert.equal(1, c:connect(host, port))
+      local a = assert(srv:accept())
+      assert.equal(3, c:send("ok\n"))
+      assert.equal("ok", a:receive())
+      a:close(); c:close()
+    end
+    srv:close()
   end)
 
   it("receive and send follow a socket replaced by setfd", function()
