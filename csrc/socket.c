@@ -767,6 +767,15 @@ static int meth_protocol(lua_State *L) {
   return 1;
 }
 
+/* s's timeout (negative: blocking; not NaN): 0 or the errno. */
+int lsockI_settimeout(Sock *s, double t) {
+  int err;
+  if (t < 0 || t == HUGE_VAL) t = -1;
+  if ((err = setnonblock(s->fd, t >= 0)) != 0) return err;
+  s->timeout = t;
+  return 0;
+}
+
 /*** Set how long each call may wait.
 @function socket:settimeout
 @tparam[opt] number seconds nil, negative or math.huge: block; 0: never wait; t
@@ -777,15 +786,6 @@ static int meth_protocol(lua_State *L) {
 */
 /* settimeout(seconds or nil): nil, a negative number or math.huge block;
 ** 0 never waits; a positive number waits at most that long per call. */
-/* s's timeout (negative: blocking; not NaN): 0 or the errno. */
-int lsockI_settimeout(Sock *s, double t) {
-  int err;
-  if (t < 0 || t == HUGE_VAL) t = -1;
-  if ((err = setnonblock(s->fd, t >= 0)) != 0) return err;
-  s->timeout = t;
-  return 0;
-}
-
 static int meth_settimeout(lua_State *L) {
   Sock *s = lsockI_checksock(L, 1);
   double t = -1;
